@@ -1,1 +1,166 @@
-// placeholder
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+#include "lossy-wifi-helper.h"
+
+#include "ns3/double.h"
+#include "ns3/enum.h"
+#include "ns3/log.h"
+#include "ns3/mobility-helper.h"
+#include "ns3/mobility-model.h"
+#include "ns3/boolean.h"
+#include "ns3/ssid.h"
+#include "ns3/string.h"
+#include "ns3/uinteger.h"
+#include "ns3/wifi-helper.h"
+#include "ns3/wifi-net-device.h"
+#include "ns3/wifi-phy.h"
+
+#include <cmath>
+
+namespace ns3
+{
+
+NS_LOG_COMPONENT_DEFINE("LossyWifiHelper");
+
+LossyWifiHelper::LossyWifiHelper()
+    : m_dataMode("OfdmRate54Mbps"),
+      m_controlMode("OfdmRate24Mbps"),
+      m_macRetries(7),
+      m_ssid("resoa"),
+      m_useErrorModel(false)
+{
+    YansWifiChannelHelper channel = YansWifiChannelHelper::Default();
+    m_phy.SetChannel(channel.Create());
+    m_phy.SetPcapDataLinkType(WifiPhyHelper::DLT_IEEE802_11_RADIO);
+}
+
+void
+LossyWifiHelper::SetFrameLoss(double probability)
+{
+    NS_ABORT_MSG_IF(probability < 0 || probability > 1,
+                    "frame loss must be in [0, 1], got " << probability);
+    if (probability == 0)
+    {
+        m_useErrorModel = false;
+        return;
+    }
+    m_errorModel = ObjectFactory("ns3::RateErrorModel");
+    m_errorModel.Set("ErrorUnit", EnumValue(RateErrorModel::ERROR_UNIT_PACKET));
+    m_errorModel.Set("ErrorRate", DoubleValue(probability));
+    m_useErrorModel = true;
+}
+
+void
+LossyWifiHelper::SetErrorModel(std::string typeName,
+                               const std::string& n1,
+                               const AttributeValue& v1)
+{
+    m_errorModel = ObjectFactory(typeName);
+    if (!n1.empty())
+    {
+        m_errorModel.Set(n1, v1);
+    }
+    m_useErrorModel = true;
+}
+
+void
+LossyWifiHelper::SetMacRetries(uint32_t retries)
+{
+    m_macRetries = retries;
+}
+
+void
+LossyWifiHelper::SetRates(const std::string& dataMode, const std::string& controlMode)
+{
+    m_dataMode = dataMode;
+    m_controlMode = controlMode;
+}
+
+void
+LossyWifiHelper::SetSsid(const std::string& ssid)
+{
+    m_ssid = ssid;
+}
+
+NetDeviceContainer
+LossyWifiHelper::Install(Ptr<Node> ap, NodeContainer stas)
+{
+    WifiHelper wifi;
+    wifi.SetStandard(WIFI_STANDARD_80211a);
+    wifi.SetRemoteStationManager("ns3::ConstantRateWifiManager",
+                                 "DataMode",
+                                 StringValue(m_dataMode),
+                                 "ControlMode",
+                                 StringValue(m_controlMode),
+                                 "MaxSsrc",
+                                 UintegerValue(m_macRetries),
+                                 "MaxSlrc",
+                                 UintegerValue(m_macRetries));
+    WifiMacHelper mac;
+    Ssid ssid(m_ssid);
+    mac.SetType("ns3::ApWifiMac", "Ssid", SsidValue(ssid));
+    NetDeviceContainer devices = wifi.Install(m_phy, mac, ap);
+    mac.SetType("ns3::StaWifiMac", "Ssid", SsidValue(ssid), "ActiveProbing", BooleanValue(false));
+    devices.Add(wifi.Install(m_phy, mac, stas));
+
+    NodeContainer all(ap);
+    all.Add(stas);
+    for (uint32_t i = 0; i < all.GetN(); ++i)
+    {
+        Ptr<Node> node = all.Get(i);
+        if (node->GetObject<MobilityModel>())
+        {
+            continue;
+        }
+        MobilityHelper mobility;
+        Ptr<ListPositionAllocator> pos = CreateObject<ListPositionAllocator>();
+        double angle = i == 0 ? 0.0 : 2 * M_PI * (i - 1) / std::max<uint32_t>(1, stas.GetN());
+        double radius = i == 0 ? 0.0 : 5.0;
+        pos->Add(Vector(radius * std::cos(angle), radius * std::sin(angle), 0));
+        mobility.SetPositionAllocator(pos);
+        mobility.SetMobilityModel("ns3::ConstantPositionMobilityModel");
+        mobility.Install(node);
+    }
+    if (m_useErrorModel)
+    {
+        AttachErrorModel(devices);
+    }
+    return devices;
+}
+
+void
+LossyWifiHelper::AttachErrorModel(NetDeviceContainer devices)
+{
+    for (uint32_t i = 0; i < devices.GetN(); ++i)
+    {
+        Ptr<WifiNetDevice> dev = DynamicCast<WifiNetDevice>(devices.Get(i));
+        NS_ABORT_MSG_UNLESS(dev, "LossyWifiHelper: not a WifiNetDevice");
+        Ptr<ErrorModel> em = m_errorModel.Create<ErrorModel>();
+        dev->GetPhy()->SetPostReceptionErrorModel(em);
+        m_errorModels.push_back(em);
+    }
+}
+
+void
+LossyWifiHelper::EnablePcap(const std::string& prefix, NetDeviceContainer devices)
+{
+    m_phy.EnablePcap(prefix, devices);
+}
+
+int64_t
+LossyWifiHelper::AssignStreams(NetDeviceContainer devices, int64_t stream)
+{
+    WifiHelper wifi;
+    int64_t used = wifi.AssignStreams(devices, stream);
+    for (const auto& em : m_errorModels)
+    {
+        if (Ptr<RateErrorModel> rem = DynamicCast<RateErrorModel>(em))
+        {
+            used += rem->AssignStreams(stream + used);
+        }
+    }
+    return used;
+}
+
+} // namespace ns3

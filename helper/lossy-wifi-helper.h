@@ -1,1 +1,76 @@
-// placeholder
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+#ifndef RESOA_LOSSY_WIFI_HELPER_H
+#define RESOA_LOSSY_WIFI_HELPER_H
+
+#include "ns3/error-model.h"
+#include "ns3/net-device-container.h"
+#include "ns3/node-container.h"
+#include "ns3/object-factory.h"
+#include "ns3/yans-wifi-helper.h"
+
+#include <string>
+#include <vector>
+
+namespace ns3
+{
+
+/**
+ * \ingroup resoa
+ * \brief Builds the wireless hop every resoa scenario shares: one 802.11a AP and its STAs on a
+ * Yans channel, constant rates (54 Mbit/s data, 24 Mbit/s control by default), a MAC retry
+ * limit, and a post-reception frame error model on every PHY.
+ *
+ * The post-reception model drops frames after the PHY decoded them, so the MAC sees a loss
+ * and retries it; residual loss reaches the layer above only when all retries fail.
+ */
+class LossyWifiHelper
+{
+  public:
+    LossyWifiHelper();
+
+    /// i.i.d. frame loss probability applied after reception on every PHY (0 = none).
+    void SetFrameLoss(double probability);
+    /// Any ns3::ErrorModel (e.g. a burst model) instead of the i.i.d. one; one per PHY.
+    void SetErrorModel(std::string typeName,
+                       const std::string& n1 = "",
+                       const AttributeValue& v1 = EmptyAttributeValue());
+    /// MAC retry limit (WifiRemoteStationManager MaxSsrc and MaxSlrc).
+    void SetMacRetries(uint32_t retries);
+    /// Constant PHY modes for data and control frames (e.g. "OfdmRate54Mbps").
+    void SetRates(const std::string& dataMode, const std::string& controlMode);
+    void SetSsid(const std::string& ssid);
+
+    /**
+     * Installs the AP on `ap` and a STA device on each of `stas`, and gives every node without
+     * a mobility model a fixed position (AP at the origin, STAs 5 m away on a circle).
+     * \return the AP's device first, then the STAs' devices in order
+     */
+    NetDeviceContainer Install(Ptr<Node> ap, NodeContainer stas);
+
+    /// Writes radiotap pcap files for `devices` with this prefix.
+    void EnablePcap(const std::string& prefix, NetDeviceContainer devices);
+
+    /**
+     * Fixes the random streams of the PHYs, MACs and error models of `devices`.
+     * \return the number of streams used
+     */
+    int64_t AssignStreams(NetDeviceContainer devices, int64_t stream);
+
+  private:
+    void AttachErrorModel(NetDeviceContainer devices);
+
+    YansWifiPhyHelper m_phy;
+    std::string m_dataMode;
+    std::string m_controlMode;
+    uint32_t m_macRetries;
+    std::string m_ssid;
+    bool m_useErrorModel;
+    ObjectFactory m_errorModel;
+    std::vector<Ptr<ErrorModel>> m_errorModels; //!< the models attached, for AssignStreams
+};
+
+} // namespace ns3
+
+#endif // RESOA_LOSSY_WIFI_HELPER_H

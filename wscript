@@ -1,0 +1,45 @@
+# -*- Mode: python; py-indent-offset: 4; indent-tabs-mode: nil; coding: utf-8; -*-
+# The resoa module for waf-era ns-3 trees (<= 3.35), as contrib/resoa. Keep the source lists
+# in step with CMakeLists.txt (it reads them from there).
+
+import os
+
+
+def _cmake_list(ctx, name):
+    """Reads `set(name ...)` from CMakeLists.txt / model/ep-sources.cmake, so the lists live once."""
+    files = []
+    for f in ('model/ep-sources.cmake', 'CMakeLists.txt'):
+        text = ctx.path.find_node(f).read()
+        start = text.find('set(%s' % name)
+        if start < 0:
+            continue
+        body = text[start + len('set(%s' % name):text.find(')', start)]
+        for tok in body.split():
+            if tok.startswith('${'):
+                files += _cmake_list(ctx, tok[2:-1])
+            elif not tok.startswith('#'):
+                files.append(tok)
+    return files
+
+
+def configure(conf):
+    conf.env.append_value('CXXFLAGS', ['-std=c++17'])
+
+
+def build(bld):
+    module = bld.create_ns3_module('resoa', ['core', 'network', 'wifi', 'mobility', 'propagation',
+                                             'internet', 'applications', 'point-to-point', 'csma'])
+    module.source = _cmake_list(bld, 'resoa_core_sources') + _cmake_list(bld, 'resoa_ns3_sources')
+
+    tests = bld.create_ns3_module_test_library('resoa')
+    tests.source = ['test/ns3/resoa-ns3-test-suite.cc']
+
+    headers = bld(features='ns3header')
+    headers.module = 'resoa'
+    headers.source = _cmake_list(bld, 'resoa_core_headers') + _cmake_list(bld, 'resoa_ns3_headers')
+
+    if bld.env.ENABLE_EXAMPLES:
+        obj = bld.create_ns3_program('lhp-over-lossy-wifi', ['resoa', 'wifi', 'mobility'])
+        obj.source = 'examples/lhp-over-lossy-wifi.cc'
+
+    bld.ns3_python_bindings()
