@@ -1,0 +1,352 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ *
+ * Part of the resoa sans-I/O core: plain C++17, no ns-3 and no OS include.
+ */
+// EpServer: bytes between clients and the stack (credit, Eof ordering) and stack events.
+#include "ep-server.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace resoa
+{
+
+namespace
+{
+
+/// Largest slice of pending client data offered to the stack in one Send call.
+constexpr std::size_t kStackSendSlice = 65536;
+
+} // namespace
+
+// --- data movement ---
+
+bool
+EpServer::FlushPending(EpServerSocket& sock)
+{
+    bool flowing =
+        sock.state == EpServerSocketState::Connected || sock.state == EpServerSocketState::Closing;
+    if (!flowing)
+    {
+        return true;
+    }
+    while (!sock.pending.empty())
+    {
+        std::size_t k = std::min(sock.pending.size(), kStackSendSlice);
+        std::vector<std::uint8_t> slice(sock.pending.begin(),
+                                        sock.pending.begin() + static_cast<std::ptrdiff_t>(k));
+        std::size_t n = std::min(m_stack.Send(sock.handle, slice.data(), k), k);
+        sock.pending.erase(sock.pending.begin(),
+                           sock.pending.begin() + static_cast<std::ptrdiff_t>(n));
+        sock.bytesToStack += n;
+        sock.creditOwed += n;
+        if (n < k)
+        {
+            break; // TCP's send buffer is full: retry on OnWritable
+        }
+    }
+    // Batched like the client's: at the threshold, or at the end of the client's burst.
+    if (sock.state != EpServerSocketState::Closing && sock.creditOwed > 0 &&
+        (sock.creditOwed >= m_creditThreshold || (sock.pending.empty() && sock.lastDataShort)))
+    {
+        sock.clientAllowance += sock.creditOwed;
+        SendCredit(sock, sock.creditOwed);
+        sock.creditOwed = 0;
+    }
+    if (!sock.pending.empty())
+    {
+        return true;
+    }
+    if (sock.shutWrRequested && !sock.shutWrDone)
+    {
+        sock.shutWrDone = true;
+        m_stack.ShutdownWrite(sock.handle);
+    }
+    if (sock.state == EpServerSocketState::Closing)
+    {
+        Session* s = FindSession(sock.sessionId);
+        if (s != nullptr)
+        {
+            Release(*s, sock.rsockId, false);
+        }
+        return false;
+    }
+    return true;
+}
+
+void
+EpServer::PumpRead(EpServerSocket& sock)
+{
+    if (sock.type != EpSockType::Stream || sock.state != EpServerSocketState::Connected)
+    {
+        return;
+    }
+    if (sock.shutRd)
+    {
+        // The client will never read: drain and drop, so the peer is not stalled.
+        for (;;)
+        {
+            std::vector<std::uint8_t> junk = m_stack.Read(sock.handle, kStackSendSlice);
+            if (junk.empty())
+            {
+                break;
+            }
+            sock.bytesFromStack += junk.size();
+        }
+        return;
+    }
+    bool drained = false;
+    while (sock.pushAllowance > 0)
+    {
+        // Never more than the client's credit: the rest stays in TCP's receive buffer.
+        std::size_t want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(sock.pushAllowance, m_chunk));
+        std::vector<std::uint8_t> data = m_stack.Read(sock.handle, want);
+        if (data.empty())
+        {
+            drained = true;
+            break;
+        }
+        if (data.size() > want)
+        {
+            data.resize(want); // a stack that ignores maxBytes loses the excess, not the window
+        }
+        sock.pushAllowance -= data.size();
+        sock.bytesFromStack += data.size();
+        sock.bytesToClient += data.size();
+        m_stats.bytesToClients += data.size();
+        EpMessage d;
+        d.type = EpType::Data;
+        d.rsockId = sock.rsockId;
+        d.payload = std::move(data);
+        Queue(sock.sessionId, d);
+    }
+    // Eof only once a read found nothing left: it must follow every byte of data.
+    if (sock.stackEof && !sock.eofSent && drained)
+    {
+        sock.eofSent = true;
+        EpMessage e;
+        e.type = EpType::Eof;
+        e.rsockId = sock.rsockId;
+        Queue(sock.sessionId, e);
+    }
+}
+
+void
+EpServer::Release(Session& s, std::uint32_t rsockId, bool abort)
+{
+    auto it = s.sockets.find(rsockId);
+    if (it == s.sockets.end())
+    {
+        return;
+    }
+    EpHandle h = it->second.handle;
+    // Forget first, so a callback the stack makes from inside Close/Abort finds nothing.
+    m_byHandle.erase(h);
+    s.sockets.erase(it);
+    if (abort)
+    {
+        m_stack.Abort(h);
+    }
+    else
+    {
+        m_stack.Close(h);
+    }
+    m_stats.socketsClosed++;
+}
+
+void
+EpServer::SendCredit(EpServerSocket& sock, std::uint64_t bytes)
+{
+    while (bytes > 0)
+    {
+        std::uint32_t n = static_cast<std::uint32_t>(
+            std::min<std::uint64_t>(bytes, std::numeric_limits<std::uint32_t>::max()));
+        EpMessage c;
+        c.type = EpType::Credit;
+        c.rsockId = sock.rsockId;
+        c.value = n;
+        Queue(sock.sessionId, c);
+        m_stats.creditsSent++;
+        bytes -= n;
+    }
+}
+
+// --- stack events ---
+
+void
+EpServer::OnConnected(EpHandle h)
+{
+    EpServerSocket* sock = FindByHandle(h);
+    if (sock == nullptr || sock->state != EpServerSocketState::Connecting)
+    {
+        m_stats.staleStackEvents++;
+        return;
+    }
+    FinishConnect(*sock);
+}
+
+void
+EpServer::OnConnectFailed(EpHandle h, std::int32_t error)
+{
+    EpServerSocket* sock = FindByHandle(h);
+    if (sock == nullptr || sock->state != EpServerSocketState::Connecting)
+    {
+        m_stats.staleStackEvents++;
+        return;
+    }
+    sock->state = EpServerSocketState::Open;
+    EpMessage r;
+    r.type = EpType::Response;
+    r.rsockId = sock->rsockId;
+    r.requestId = sock->connectRequest;
+    r.error = error != 0 ? error : ep_errno::kEconnrefused;
+    sock->connectRequest = 0;
+    Queue(sock->sessionId, r);
+}
+
+void
+EpServer::OnIncomingConnection(EpHandle listener, EpHandle newHandle)
+{
+    EpServerSocket* lsock = FindByHandle(listener);
+    Session* s = lsock != nullptr ? FindSession(lsock->sessionId) : nullptr;
+    if (s == nullptr || lsock->state != EpServerSocketState::Listening ||
+        LiveSockets(*s) >= s->socketLimit || m_byHandle.count(newHandle) != 0)
+    {
+        m_stats.acceptsRejected++;
+        if (m_byHandle.count(newHandle) == 0)
+        {
+            m_stack.Abort(newHandle);
+        }
+        return;
+    }
+    std::uint32_t listenerId = lsock->rsockId;
+    while (s->sockets.count(s->nextServerId) != 0 || s->nextServerId < kServerRsockBase)
+    {
+        s->nextServerId =
+            s->nextServerId < kServerRsockBase ? kServerRsockBase : s->nextServerId + 1;
+    }
+    std::uint32_t id = s->nextServerId++;
+    EpServerSocket sock;
+    sock.sessionId = s->id;
+    sock.rsockId = id;
+    sock.type = EpSockType::Stream;
+    sock.handle = newHandle;
+    sock.state = EpServerSocketState::Connected;
+    sock.bound = true;
+    sock.clientAllowance = m_config.clientWindowBytes;
+    EpServerSocket& ns = s->sockets.emplace(id, std::move(sock)).first->second;
+    m_byHandle[newHandle] = SocketKey{s->id, id};
+    m_stats.socketsCreated++;
+
+    EpMessage a;
+    a.type = EpType::Accepted;
+    a.rsockId = listenerId;
+    a.value = id;
+    a.local = m_stack.GetSockName(newHandle);
+    a.peer = m_stack.GetPeerName(newHandle);
+    Queue(s->id, a);
+    SendCredit(ns, m_config.clientWindowBytes);
+}
+
+void
+EpServer::OnReadable(EpHandle h)
+{
+    EpServerSocket* sock = FindByHandle(h);
+    if (sock == nullptr)
+    {
+        m_stats.staleStackEvents++;
+        return;
+    }
+    PumpRead(*sock);
+}
+
+void
+EpServer::OnWritable(EpHandle h)
+{
+    EpServerSocket* sock = FindByHandle(h);
+    if (sock == nullptr)
+    {
+        m_stats.staleStackEvents++;
+        return;
+    }
+    FlushPending(*sock);
+}
+
+void
+EpServer::OnPeerClosed(EpHandle h)
+{
+    EpServerSocket* sock = FindByHandle(h);
+    if (sock == nullptr)
+    {
+        m_stats.staleStackEvents++;
+        return;
+    }
+    sock->stackEof = true;
+    PumpRead(*sock);
+}
+
+void
+EpServer::OnError(EpHandle h, std::int32_t error)
+{
+    EpServerSocket* sock = FindByHandle(h);
+    Session* s = sock != nullptr ? FindSession(sock->sessionId) : nullptr;
+    if (s == nullptr)
+    {
+        m_stats.staleStackEvents++;
+        return;
+    }
+    if (sock->state == EpServerSocketState::Connecting)
+    {
+        OnConnectFailed(h, error);
+        return;
+    }
+    bool closing = sock->state == EpServerSocketState::Closing;
+    if (!closing)
+    {
+        EpMessage e;
+        e.type = EpType::Error;
+        e.rsockId = sock->rsockId;
+        e.error = error;
+        Queue(s->id, e);
+    }
+    if (sock->type == EpSockType::Dgram && !closing)
+    {
+        return; // e.g. ICMP unreachable: the datagram socket lives on
+    }
+    Release(*s, sock->rsockId, false);
+}
+
+void
+EpServer::OnDatagram(EpHandle h, const EpAddress& from, const std::uint8_t* data, std::size_t len)
+{
+    EpServerSocket* sock = FindByHandle(h);
+    if (sock == nullptr)
+    {
+        m_stats.staleStackEvents++;
+        return;
+    }
+    if (sock->type != EpSockType::Dgram || sock->state == EpServerSocketState::Closing)
+    {
+        m_stats.datagramsDropped++;
+        return;
+    }
+    EpMessage d;
+    d.type = EpType::RecvFrom;
+    d.rsockId = sock->rsockId;
+    d.peer = from;
+    if (data != nullptr)
+    {
+        d.payload.assign(data, data + len);
+    }
+    if (EpEncodedSize(d) > m_config.maxMessageSize)
+    {
+        m_stats.datagramsDropped++; // cannot fit one LHP SDU
+        return;
+    }
+    m_stats.datagramsToClients++;
+    Queue(sock->sessionId, d, LhpChannel::SemiReliable);
+}
+
+} // namespace resoa

@@ -1,0 +1,270 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ *
+ * Part of the resoa sans-I/O core: plain C++17, no ns-3 and no OS include.
+ */
+#ifndef RESOA_EP_SERVER_H
+#define RESOA_EP_SERVER_H
+
+#include "ep-engine-types.h"
+#include "ep-message.h"
+#include "ep-server-socket.h"
+#include "ep-socket-stack.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace resoa
+{
+
+/// Every knob of an EP server. Drivers expose each one as an attribute / option.
+struct EpServerConfig
+{
+    std::uint32_t serverIpv4 = 0;           //!< public address shared in n-to-1 mode (host order)
+    bool allowNTo1 = true;                  //!< offer the shared address
+    bool allowOneTo1 = false;               //!< offer addresses from addressPool
+    std::vector<std::uint32_t> addressPool; //!< 1-to-1 addresses (host order)
+    std::uint16_t socketLimit = 64;         //!< per client: open sockets incl. accepted
+    std::size_t clientWindowBytes = 131072; //!< per stream: client Data the server buffers
+    std::size_t creditThreshold = 0;        //!< batch Credit; 0 = clientWindowBytes / 4
+    std::size_t maxMessageSize = 1476;      //!< largest EP message (one LHP SDU)
+};
+
+/// What a registering client asked for (input of the admission hook).
+struct EpRegistration
+{
+    std::uint64_t sessionId = 0;
+    EpAddrMode requestedMode = EpAddrMode::NTo1;
+    std::uint32_t requestedIpv4 = 0;
+    std::string name;
+};
+
+/// The admission hook's answer.
+struct EpAdmission
+{
+    std::int32_t error = 0;        //!< non-zero refuses the client with this errno (e.g. kEacces)
+    std::uint16_t socketLimit = 0; //!< this client's limit; 0 = EpServerConfig::socketLimit
+};
+
+/// Policy on registration: who may register, with which socket limit.
+using EpAdmissionHook = std::function<EpAdmission(const EpRegistration&)>;
+
+/**
+ * Policy on calls: (session, call type, address) -> 0 to allow or an errno to refuse.
+ * Called for Bind and Listen (local address), Connect and SendTo (destination).
+ */
+using EpCallPolicy = std::function<std::int32_t(std::uint64_t, EpType, const EpAddress&)>;
+
+/// One message for the driver to send on session `sessionId`.
+struct EpServerOutgoing
+{
+    std::uint64_t sessionId = 0;
+    LhpChannel channel = LhpChannel::Reliable;
+    std::vector<std::uint8_t> bytes;
+};
+
+/// Counters for traces and tests.
+struct EpServerStats
+{
+    std::uint64_t messagesReceived = 0;
+    std::uint64_t messagesSent = 0;
+    std::uint64_t decodeErrors = 0;       //!< undecodable input, ignored
+    std::uint64_t unknownSession = 0;     //!< input on a session that is not up
+    std::uint64_t unexpectedMessages = 0; //!< a server-to-client type, or a bad request
+    std::uint64_t unknownSocket = 0;      //!< no such (session, rsockId)
+    std::uint64_t notRegistered = 0;      //!< socket calls before Register
+    std::uint64_t registrationsDenied = 0;
+    std::uint64_t socketsCreated = 0;
+    std::uint64_t socketsClosed = 0;
+    std::uint64_t limitRejected = 0;    //!< creates answered with kEmfile
+    std::uint64_t acceptsRejected = 0;  //!< inbound connections aborted (limit/no listener)
+    std::uint64_t windowViolations = 0; //!< client sent beyond its credit: connection aborted
+    std::uint64_t bytesFromClients = 0;
+    std::uint64_t bytesToClients = 0;
+    std::uint64_t creditsSent = 0;
+    std::uint64_t datagramsToInternet = 0;
+    std::uint64_t datagramsToClients = 0;
+    std::uint64_t datagramsDropped = 0; //!< too large for one EP message, or send errors
+    std::uint64_t staleStackEvents = 0; //!< stack events for handles the server released
+};
+
+/// A socket as ListSockets shows it (tests, traces).
+struct EpServerSocketInfo
+{
+    std::uint64_t sessionId = 0;
+    std::uint32_t rsockId = 0;
+    EpHandle handle = kEpInvalidHandle;
+    EpSockType type = EpSockType::None;
+    EpServerSocketState state = EpServerSocketState::Open;
+    std::size_t pendingBytes = 0;
+    std::uint64_t pushAllowance = 0;
+    std::uint64_t clientAllowance = 0;
+    std::uint64_t bytesFromStack = 0;
+    std::uint64_t bytesToClient = 0;
+    std::uint64_t bytesToStack = 0;
+};
+
+/// A session as GetSession shows it.
+struct EpServerSessionInfo
+{
+    bool registered = false;
+    EpAddrMode addrMode = EpAddrMode::NTo1;
+    std::uint32_t publicIpv4 = 0;
+    std::uint16_t socketLimit = 0;
+    std::string name;
+    std::size_t socketCount = 0;
+};
+
+/**
+ * \brief The server side of the Export Protocol: executes the calls of every client on the
+ * server's TCP/IP stack (EpSocketStack) and pushes results and data back.
+ *
+ * Sans-I/O. Each LHP connection is a session, named by an opaque id the driver picks
+ * (OnSessionUp / OnSessionDown). The driver feeds delivered SDUs to OnMessage, drains
+ * PollOutgoing, and reports stack events through the On* methods below.
+ *
+ * Semantics (paper §4.3): received data is pushed without read requests, but only within
+ * the client's credit, so TCP's advertised window opens when the client application reads.
+ * Eof follows all data. Client data the stack does not take is kept (up to the credit
+ * granted) and retried on OnWritable; Credit goes back as the stack takes bytes. Sockets
+ * are keyed by (session, rsockId); accepted connections get ids from kServerRsockBase up.
+ * A creating request that fails with kEmfile, kEnomem, kEprotonosupport or kEperm leaves
+ * no socket behind; any other failure leaves the socket created.
+ */
+class EpServer
+{
+  public:
+    /// A server running calls on `stack`, which must outlive it.
+    EpServer(EpServerConfig config, EpSocketStack& stack);
+
+    /// Installs the registration policy (default: admit everyone).
+    void SetAdmissionHook(EpAdmissionHook hook);
+    /// Installs the per-call policy (default: allow everything).
+    void SetCallPolicy(EpCallPolicy policy);
+
+    // --- sessions (one per LHP connection) ---
+    /// A new LHP connection: the client must Register on it before any socket call.
+    void OnSessionUp(std::uint64_t sessionId);
+    /// The LHP link died or closed: every socket of the session is released on the stack
+    /// (connections aborted, others closed) and its 1-to-1 address returns to the pool.
+    void OnSessionDown(std::uint64_t sessionId);
+    /// Feeds one EP message delivered on `sessionId`. Bad input is counted and ignored.
+    void OnMessage(std::uint64_t sessionId, const std::uint8_t* data, std::size_t len);
+    /// Same as OnMessage(sessionId, data, len).
+    void OnMessage(std::uint64_t sessionId, const std::vector<std::uint8_t>& bytes);
+    /// Next message to hand to LHP: the session and channel it names.
+    std::optional<EpServerOutgoing> PollOutgoing();
+    /// True if PollOutgoing would return a message.
+    bool HasOutgoing() const;
+
+    // --- stack events (driver calls these) ---
+    /// A stack connect that returned kEpEinprogress succeeded.
+    void OnConnected(EpHandle h);
+    /// A stack connect that returned kEpEinprogress failed with `error`.
+    void OnConnectFailed(EpHandle h, std::int32_t error);
+    /// A listener accepted a connection; the server owns `newHandle` from now on.
+    void OnIncomingConnection(EpHandle listener, EpHandle newHandle);
+    /// New data sits in the socket's receive buffer.
+    void OnReadable(EpHandle h);
+    /// The socket's send buffer has room again (after Send took less than offered).
+    void OnWritable(EpHandle h);
+    /// The Internet peer closed its side (FIN). Eof is pushed after all unread data.
+    void OnPeerClosed(EpHandle h);
+    /// The socket failed (e.g. kEconnreset); a connection is released.
+    void OnError(EpHandle h, std::int32_t error);
+    /// A datagram from `from` arrived on datagram socket h.
+    void OnDatagram(EpHandle h, const EpAddress& from, const std::uint8_t* data, std::size_t len);
+
+    // --- inspection ---
+    /// Counters.
+    const EpServerStats& GetStats() const;
+    /// The configuration in force (after clamping to sane values).
+    const EpServerConfig& GetConfig() const;
+    /// Every socket of every session (tests, traces).
+    std::vector<EpServerSocketInfo> ListSockets() const;
+    /// A session, or nothing if it is not up.
+    std::optional<EpServerSessionInfo> GetSession(std::uint64_t sessionId) const;
+    /// Sessions that are up.
+    std::size_t SessionCount() const;
+
+  private:
+    struct Session
+    {
+        std::uint64_t id = 0;
+        bool registered = false;
+        EpAddrMode addrMode = EpAddrMode::NTo1;
+        std::uint32_t publicIpv4 = 0;
+        bool poolAddress = false; //!< publicIpv4 came from the pool
+        std::uint16_t socketLimit = 0;
+        std::string name;
+        std::uint32_t nextServerId = kServerRsockBase;
+        std::map<std::uint32_t, EpServerSocket> sockets;
+    };
+
+    struct SocketKey
+    {
+        std::uint64_t sessionId;
+        std::uint32_t rsockId;
+    };
+
+    Session* FindSession(std::uint64_t id);
+    EpServerSocket* FindSocket(Session& s, std::uint32_t rsockId);
+    EpServerSocket* FindByHandle(EpHandle h);
+    std::size_t LiveSockets(const Session& s) const;
+
+    void Queue(std::uint64_t sessionId, const EpMessage& m, LhpChannel ch = LhpChannel::Reliable);
+    void Respond(std::uint64_t sessionId,
+                 const EpMessage& request,
+                 std::int32_t error,
+                 const EpAddress& local = {},
+                 const EpAddress& peer = {},
+                 std::int32_t value = 0);
+    /// Answers a failed request: Response if it has a requestId, else an Error message.
+    void Fail(std::uint64_t sessionId, const EpMessage& request, std::int32_t error);
+    void SendCredit(EpServerSocket& sock, std::uint64_t bytes);
+
+    void HandleRegister(Session& s, const EpMessage& m);
+    EpServerSocket* CreateSocket(Session& s, const EpMessage& m, std::int32_t& error);
+    void HandleSocketCall(Session& s, EpServerSocket& sock, const EpMessage& m, bool created);
+    std::int32_t CheckLocal(const Session& s, EpAddress& local) const;
+    std::int32_t ImplicitBind(const Session& s, EpServerSocket& sock);
+    std::int32_t Policy(const Session& s, EpType op, const EpAddress& a) const;
+    std::int32_t DoBind(Session& s, EpServerSocket& sock, const EpMessage& m);
+    std::int32_t DoListen(Session& s, EpServerSocket& sock, const EpMessage& m);
+    std::int32_t DoConnect(Session& s, EpServerSocket& sock, const EpMessage& m);
+    void DoData(Session& s, EpServerSocket& sock, const EpMessage& m);
+    void DoShutdown(EpServerSocket& sock, const EpMessage& m);
+    void DoClose(Session& s, EpServerSocket& sock);
+    std::int32_t DoSendTo(Session& s, EpServerSocket& sock, const EpMessage& m);
+    void FinishConnect(EpServerSocket& sock);
+
+    /// Client data into the stack; Credit back; deferred shutdown/close. False if released.
+    bool FlushPending(EpServerSocket& sock);
+    /// Stack data to the client within its credit; Eof once drained.
+    void PumpRead(EpServerSocket& sock);
+    /// Releases the stack handle (Close or Abort) and forgets the socket.
+    void Release(Session& s, std::uint32_t rsockId, bool abort);
+
+    EpServerConfig m_config;
+    EpSocketStack& m_stack;
+    std::size_t m_chunk;
+    std::size_t m_creditThreshold;
+    EpAdmissionHook m_admission;
+    EpCallPolicy m_policy;
+    std::map<std::uint64_t, Session> m_sessions;
+    std::map<EpHandle, SocketKey> m_byHandle;
+    std::set<std::uint32_t> m_poolInUse;
+    std::deque<EpServerOutgoing> m_out;
+    EpServerStats m_stats;
+};
+
+} // namespace resoa
+
+#endif // RESOA_EP_SERVER_H
