@@ -1,0 +1,3 @@
+# channel sources, maintained with that part of the model.
+set(resoa_channel_sources)
+set(resoa_channel_headers)
