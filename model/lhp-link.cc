@@ -1,1 +1,938 @@
-// placeholder
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ *
+ * Part of the resoa sans-I/O core: plain C++17, no ns-3 and no OS include.
+ */
+#include "lhp-link.h"
+
+#include "lhp-seq.h"
+
+#include <algorithm>
+
+namespace resoa
+{
+
+namespace
+{
+
+/// The config with values the wire can carry and the peer accepts (Connect/Accept advertise
+/// them): 1 <= maxPayload <= kLhpMaxPayload, window >= 1.
+LhpConfig
+Sanitised(LhpConfig c)
+{
+    c.maxPayload =
+        static_cast<std::uint16_t>(std::clamp<std::size_t>(c.maxPayload, 1, kLhpMaxPayload));
+    c.window = std::max<std::uint16_t>(c.window, 1);
+    return c;
+}
+
+LhpChannel
+ChannelOf(std::size_t ch)
+{
+    return static_cast<LhpChannel>(ch);
+}
+
+std::size_t
+IndexOf(LhpChannel c)
+{
+    return static_cast<std::size_t>(c);
+}
+
+void
+Earliest(std::optional<TimePoint>& best, std::optional<TimePoint> t)
+{
+    if (t && (!best || *t < *best))
+    {
+        best = t;
+    }
+}
+
+} // namespace
+
+LhpLink::LhpLink(LhpConfig config, std::uint32_t connId, std::uint32_t nonce)
+    : m_config(Sanitised(config))
+    , m_connId(connId)
+    , m_nonce(nonce)
+    , m_maxPayload(m_config.maxPayload)
+    , m_window(m_config.window)
+    , m_rtt(config.initialRto, config.minRto, config.maxRto)
+    , m_send{{LhpSendWindow(false, config.initialSeq), LhpSendWindow(true, config.initialSeq)}}
+    , m_recv{{LhpRecvWindow(false, config.initialSeq), LhpRecvWindow(true, config.initialSeq)}}
+{
+    ApplyWindow();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Application verbs
+
+void
+LhpLink::Connect(TimePoint now)
+{
+    if (m_state != LhpState::Idle)
+    {
+        return;
+    }
+    m_state = LhpState::Connecting;
+    m_isConnector = true;
+    m_sendConnect = true;
+    m_ctrlRto = m_rtt.GetRto();
+    m_lastReceived = now;
+}
+
+bool
+LhpLink::Accept(const LhpFrame& connect, TimePoint now)
+{
+    if (m_state != LhpState::Idle || connect.type != LhpFrameType::Connect ||
+        connect.version != kLhpVersion || connect.connId != m_connId)
+    {
+        return false;
+    }
+    LhpConnectParams peer;
+    if (DecodeConnectParams(connect.payload.data(), connect.payload.size(), peer) !=
+            DecodeError::Ok ||
+        peer.maxPayload == 0 || peer.window == 0)
+    {
+        return false;
+    }
+    m_stats.framesReceived++;
+    Negotiate(peer);
+    m_peerNonce = peer.nonce;
+    m_state = LhpState::Open;
+    m_lastReceived = now;
+    m_lastProbe = now;
+    m_sendAccept = true;
+    m_events.push_back(LhpEvent{LhpEvent::Kind::Connected});
+    return true;
+}
+
+bool
+LhpLink::Send(LhpChannel channel, std::vector<std::uint8_t> sdu, TimePoint /* now */)
+{
+    std::size_t ch = IndexOf(channel);
+    if ((m_state != LhpState::Connecting && m_state != LhpState::Open) || ch >= kLhpChannelCount ||
+        sdu.size() > m_maxPayload)
+    {
+        return false;
+    }
+    return m_send[ch].Enqueue(std::move(sdu));
+}
+
+std::size_t
+LhpLink::SendSpace(LhpChannel channel) const
+{
+    std::size_t ch = IndexOf(channel);
+    if ((m_state != LhpState::Connecting && m_state != LhpState::Open) || ch >= kLhpChannelCount)
+    {
+        return 0;
+    }
+    return m_send[ch].Space();
+}
+
+void
+LhpLink::Close(TimePoint /* now */)
+{
+    switch (m_state)
+    {
+        case LhpState::Idle:
+        case LhpState::Connecting:
+            // No peer state to tear down: abandon the handshake and anything queued.
+            EnterClosed();
+            break;
+        case LhpState::Open:
+        case LhpState::Closing:
+            m_state = LhpState::Closing;
+            m_closeRequested = true;
+            MaybeFinishClose();
+            break;
+        default:
+            break;
+    }
+}
+
+std::optional<LhpDelivery>
+LhpLink::PollDelivery()
+{
+    if (m_deliveries.empty())
+    {
+        return std::nullopt;
+    }
+    LhpDelivery d = std::move(m_deliveries.front());
+    m_deliveries.pop_front();
+    return d;
+}
+
+std::optional<LhpEvent>
+LhpLink::PollEvent()
+{
+    if (m_events.empty())
+    {
+        return std::nullopt;
+    }
+    LhpEvent e = m_events.front();
+    m_events.pop_front();
+    return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Receive path
+
+void
+LhpLink::Receive(const LhpFrame& frame, TimePoint now)
+{
+    LhpFrame copy = frame;
+    Dispatch(copy, now);
+}
+
+DecodeError
+LhpLink::Receive(const std::uint8_t* data, std::size_t len, TimePoint now)
+{
+    LhpFrame frame;
+    DecodeError err = DecodeLhpFrame(data, len, frame);
+    if (err != DecodeError::Ok)
+    {
+        m_stats.badFrames++;
+        return err;
+    }
+    Dispatch(frame, now);
+    return DecodeError::Ok;
+}
+
+void
+LhpLink::Dispatch(LhpFrame& f, TimePoint now)
+{
+    if (f.version != kLhpVersion || f.connId != m_connId ||
+        IndexOf(f.channel) >= kLhpChannelCount || m_state == LhpState::Idle)
+    {
+        m_stats.badFrames++;
+        return;
+    }
+    m_stats.framesReceived++;
+    if (m_state == LhpState::Dead)
+    {
+        return;
+    }
+    if (m_state == LhpState::Closed)
+    {
+        // Our Close response may have been lost: answer a retransmitted Close, like TIME_WAIT.
+        if (f.type == LhpFrameType::Close && (f.flags & kFlagResponse) == 0)
+        {
+            m_sendCloseResponse = true;
+        }
+        return;
+    }
+
+    bool ok = false;
+    switch (f.type)
+    {
+        case LhpFrameType::Connect:
+            ok = OnConnect(f);
+            break;
+        case LhpFrameType::Accept:
+            ok = OnAccept(f, now);
+            break;
+        case LhpFrameType::Data:
+            ok = OnData(f, now);
+            break;
+        case LhpFrameType::Ack:
+            ok = OnAck(f, now);
+            break;
+        case LhpFrameType::Forward:
+            ok = OnForward(f, now);
+            break;
+        case LhpFrameType::Close:
+            ok = OnClose(f);
+            break;
+        case LhpFrameType::Keepalive:
+            ok = OnKeepalive(f);
+            break;
+    }
+    if (!ok)
+    {
+        m_stats.badFrames++;
+        return;
+    }
+    if (m_state != LhpState::Connecting)
+    {
+        m_lastReceived = now;
+    }
+}
+
+bool
+LhpLink::OnConnect(const LhpFrame& f)
+{
+    LhpConnectParams peer;
+    if (m_isConnector ||
+        DecodeConnectParams(f.payload.data(), f.payload.size(), peer) != DecodeError::Ok)
+    {
+        return false;
+    }
+    // Another nonce means the peer restarted and reuses the connection id: not ours to judge;
+    // the frame counts as bad and the driver, which sees the Connect too, decides.
+    if (peer.nonce != m_peerNonce)
+    {
+        return false;
+    }
+    if (m_state == LhpState::Open)
+    {
+        m_sendAccept = true; // our Accept was lost
+    }
+    return true;
+}
+
+bool
+LhpLink::OnAccept(const LhpFrame& f, TimePoint now)
+{
+    LhpConnectParams peer;
+    if (!m_isConnector ||
+        DecodeConnectParams(f.payload.data(), f.payload.size(), peer) != DecodeError::Ok ||
+        peer.maxPayload == 0 || peer.window == 0)
+    {
+        return false;
+    }
+    if (m_state != LhpState::Connecting)
+    {
+        return peer.nonce == m_peerNonce; // a duplicate Accept
+    }
+    Negotiate(peer);
+    m_peerNonce = peer.nonce;
+    m_state = LhpState::Open;
+    m_sendConnect = false;
+    m_ctrlDeadline.reset();
+    m_lastProbe = now;
+    if (m_connectsSent == 1)
+    {
+        m_rtt.AddSample(now - m_connectFirstSent); // Karn: only an unambiguous handshake
+    }
+    m_events.push_back(LhpEvent{LhpEvent::Kind::Connected});
+    return true;
+}
+
+bool
+LhpLink::OnData(LhpFrame& f, TimePoint now)
+{
+    if (m_state == LhpState::Connecting)
+    {
+        return true; // overtook the Accept; the peer will retransmit it
+    }
+    std::size_t ch = IndexOf(f.channel);
+    if (f.HasAck() && !ApplyAck(ch, f.ack, f.sack, now))
+    {
+        return false;
+    }
+    LhpRecvWindow& rx = m_recv[ch];
+    bool hadGap = rx.HasGap();
+    m_scratch.clear();
+    switch (rx.OnData(f.seq, std::move(f.payload), m_scratch))
+    {
+        case LhpArrival::InOrder:
+            rx.NoteArrival(true, hadGap, now); // a filled hole is reported at once
+            break;
+        case LhpArrival::OutOfOrder:
+            rx.NoteArrival(true, true, now);
+            break;
+        case LhpArrival::Duplicate:
+            m_stats.duplicatesReceived++;
+            rx.NoteArrival(false, true, now); // our ack was probably lost
+            break;
+        case LhpArrival::OutOfWindow:
+            rx.NoteArrival(false, true, now);
+            return false;
+    }
+    for (auto& sdu : m_scratch)
+    {
+        m_deliveries.push_back(LhpDelivery{f.channel, std::move(sdu)});
+        m_stats.sdusDelivered++;
+    }
+    return true;
+}
+
+bool
+LhpLink::OnAck(const LhpFrame& f, TimePoint now)
+{
+    if (!f.HasAck() || !f.payload.empty())
+    {
+        return false;
+    }
+    if (m_state == LhpState::Connecting)
+    {
+        return true;
+    }
+    return ApplyAck(IndexOf(f.channel), f.ack, f.sack, now);
+}
+
+bool
+LhpLink::OnForward(const LhpFrame& f, TimePoint now)
+{
+    if (f.channel != LhpChannel::SemiReliable || !f.payload.empty())
+    {
+        return false;
+    }
+    if (m_state == LhpState::Connecting)
+    {
+        return true;
+    }
+    if (f.HasAck() && !ApplyAck(kSemiReliable, f.ack, f.sack, now))
+    {
+        return false;
+    }
+    m_recv[kSemiReliable].OnForward(f.seq);
+    // Always answer, so the sender's Forward timer stops even if the edge had moved already.
+    m_recv[kSemiReliable].NoteArrival(false, true, now);
+    return true;
+}
+
+bool
+LhpLink::OnClose(const LhpFrame& f)
+{
+    if (!f.payload.empty())
+    {
+        return false;
+    }
+    if (m_state == LhpState::Connecting)
+    {
+        return true;
+    }
+    if (f.flags & kFlagResponse)
+    {
+        if (m_state == LhpState::Closing && m_closesSent > 0)
+        {
+            EnterClosed();
+        }
+        return true;
+    }
+    m_peerCloseReceived = true;
+    m_state = LhpState::Closing;
+    MaybeFinishClose();
+    return true;
+}
+
+bool
+LhpLink::OnKeepalive(const LhpFrame& f)
+{
+    if (!f.payload.empty())
+    {
+        return false;
+    }
+    if (IsLive() && (f.flags & kFlagResponse) == 0)
+    {
+        m_sendKeepaliveResponse = true;
+    }
+    return true;
+}
+
+bool
+LhpLink::ApplyAck(std::size_t ch, std::uint32_t ack, std::uint32_t sack, TimePoint now)
+{
+    LhpAckOutcome r = m_send[ch].OnAck(ack, sack, now);
+    if (!r.valid)
+    {
+        return false;
+    }
+    if (r.rttSample)
+    {
+        m_rtt.AddSample(*r.rttSample);
+    }
+    for (std::uint32_t seq : r.lost)
+    {
+        HandleLoss(ch, seq);
+    }
+    if (r.newlyAcked > 0 && ch == kReliable)
+    {
+        MaybeFinishClose();
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loss, drops and state changes
+
+void
+LhpLink::HandleLoss(std::size_t ch, std::uint32_t seq)
+{
+    if (!m_send[ch].InFlight(seq))
+    {
+        return; // retired by an earlier drop in the same batch
+    }
+    std::uint32_t retransmissions = m_send[ch].Entry(seq).transmissions - 1;
+    if (ch == kSemiReliable)
+    {
+        if (retransmissions >= m_config.semiReliableRetries)
+        {
+            DropSemiReliable(seq);
+            return;
+        }
+    }
+    else if (m_config.maxRetransmissions > 0 && retransmissions >= m_config.maxRetransmissions)
+    {
+        Die();
+        return;
+    }
+    m_send[ch].QueueRetransmission(seq);
+}
+
+void
+LhpLink::DropSemiReliable(std::uint32_t seq)
+{
+    m_send[kSemiReliable].Drop(seq);
+    m_stats.semiReliableDrops++;
+    m_events.push_back(LhpEvent{LhpEvent::Kind::SemiReliableDrop, seq});
+}
+
+void
+LhpLink::HandleRetransmitTimers(TimePoint now)
+{
+    Duration rto = m_rtt.GetRto();
+    for (std::size_t ch = 0; ch < kLhpChannelCount && m_state != LhpState::Dead; ++ch)
+    {
+        std::uint64_t newest = 0;
+        std::vector<std::uint32_t> expired = m_send[ch].CollectExpired(now, rto, newest);
+        if (expired.empty())
+        {
+            continue;
+        }
+        // Back off once per flight: frames sent before the last backoff timed out under the
+        // old RTO and must not double it again.
+        if (newest > m_backoffSerial)
+        {
+            m_rtt.Backoff();
+            m_backoffSerial = m_txSerial;
+        }
+        for (std::uint32_t seq : expired)
+        {
+            HandleLoss(ch, seq);
+            if (m_state == LhpState::Dead)
+            {
+                return;
+            }
+        }
+    }
+}
+
+void
+LhpLink::Negotiate(const LhpConnectParams& peer)
+{
+    m_maxPayload = std::min(m_maxPayload, peer.maxPayload);
+    m_window = std::max<std::uint16_t>(std::min(m_window, peer.window), 1);
+    ApplyWindow();
+}
+
+void
+LhpLink::ApplyWindow()
+{
+    for (std::size_t ch = 0; ch < kLhpChannelCount; ++ch)
+    {
+        m_send[ch].SetLimits(m_window, m_config.sendBufferSdus);
+        m_recv[ch].Configure(m_window, m_config.ackEveryFrames, m_config.ackDelay);
+    }
+}
+
+void
+LhpLink::MaybeFinishClose()
+{
+    if (m_state != LhpState::Closing || !m_send[kReliable].AllAcked())
+    {
+        return;
+    }
+    if (m_peerCloseReceived)
+    {
+        m_sendCloseResponse = true;
+        EnterClosed();
+    }
+    else if (m_closeRequested && m_closesSent == 0)
+    {
+        m_sendClose = true;
+    }
+}
+
+void
+LhpLink::EnterClosed()
+{
+    m_state = LhpState::Closed;
+    m_sendConnect = m_sendAccept = m_sendClose = false;
+    m_sendKeepalive = m_sendKeepaliveResponse = m_sendForward = false;
+    m_ctrlDeadline.reset();
+    m_events.push_back(LhpEvent{LhpEvent::Kind::Closed});
+}
+
+void
+LhpLink::Die()
+{
+    if (m_state == LhpState::Dead)
+    {
+        return;
+    }
+    m_state = LhpState::Dead;
+    m_sendConnect = m_sendAccept = m_sendClose = m_sendCloseResponse = false;
+    m_sendKeepalive = m_sendKeepaliveResponse = m_sendForward = false;
+    m_ctrlDeadline.reset();
+    m_events.push_back(LhpEvent{LhpEvent::Kind::LinkDead});
+}
+
+bool
+LhpLink::IsLive() const
+{
+    return m_state == LhpState::Open || m_state == LhpState::Closing;
+}
+
+TimePoint
+LhpLink::KeepaliveDue() const
+{
+    return std::max(m_lastReceived, m_lastProbe) + m_config.keepaliveInterval;
+}
+
+bool
+LhpLink::ForwardReady() const
+{
+    const LhpSendWindow& tx = m_send[kSemiReliable];
+    return tx.NeedsForward() && (m_forwardSeq != tx.Base() || m_sendForward);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driver verbs
+
+std::optional<TimePoint>
+LhpLink::NextDeadline() const
+{
+    std::optional<TimePoint> best;
+    if (m_state == LhpState::Connecting)
+    {
+        return m_ctrlDeadline;
+    }
+    if (!IsLive())
+    {
+        return best;
+    }
+    Earliest(best, m_lastReceived + m_config.deadTimeout);
+    Earliest(best, KeepaliveDue());
+    Earliest(best, m_ctrlDeadline);
+    Duration rto = m_rtt.GetRto();
+    for (std::size_t ch = 0; ch < kLhpChannelCount; ++ch)
+    {
+        Earliest(best, m_recv[ch].AckDeadline());
+        Earliest(best, m_send[ch].RtoDeadline(rto));
+    }
+    const LhpSendWindow& semi = m_send[kSemiReliable];
+    std::optional<TimePoint> oldest = semi.OldestFirstSent();
+    if (oldest && m_config.semiReliableDeadline > Duration{0})
+    {
+        Earliest(best, *oldest + m_config.semiReliableDeadline);
+    }
+    if (semi.NeedsForward() && m_forwardSeq == semi.Base() && !m_sendForward)
+    {
+        Earliest(best, m_forwardDue);
+    }
+    return best;
+}
+
+void
+LhpLink::HandleDeadline(TimePoint now)
+{
+    if (m_state == LhpState::Connecting)
+    {
+        if (m_ctrlDeadline && now >= *m_ctrlDeadline)
+        {
+            m_ctrlDeadline.reset();
+            if (m_connectsSent >= m_config.connectRetries)
+            {
+                Die();
+            }
+            else
+            {
+                m_sendConnect = true;
+            }
+        }
+        return;
+    }
+    if (!IsLive())
+    {
+        return;
+    }
+    if (now >= m_lastReceived + m_config.deadTimeout)
+    {
+        Die();
+        return;
+    }
+    if (m_ctrlDeadline && now >= *m_ctrlDeadline)
+    {
+        m_ctrlDeadline.reset();
+        m_sendClose = true;
+    }
+    if (now >= KeepaliveDue())
+    {
+        m_sendKeepalive = true;
+        m_lastProbe = now;
+    }
+    for (auto& rx : m_recv)
+    {
+        rx.HandleDeadline(now);
+    }
+    HandleRetransmitTimers(now);
+    if (m_state == LhpState::Dead)
+    {
+        return;
+    }
+    LhpSendWindow& semi = m_send[kSemiReliable];
+    if (m_config.semiReliableDeadline > Duration{0})
+    {
+        for (auto t = semi.OldestFirstSent(); t && *t + m_config.semiReliableDeadline <= now;
+             t = semi.OldestFirstSent())
+        {
+            DropSemiReliable(semi.Base());
+        }
+    }
+    if (semi.NeedsForward() && m_forwardSeq == semi.Base() && now >= m_forwardDue)
+    {
+        m_sendForward = true;
+    }
+}
+
+bool
+LhpLink::PollTransmit(TimePoint now, std::vector<std::uint8_t>& out)
+{
+    out.clear();
+    if (m_state == LhpState::Closed)
+    {
+        if (!m_sendCloseResponse)
+        {
+            return false;
+        }
+        m_sendCloseResponse = false;
+        Emit(MakeFrame(LhpFrameType::Close, kReliable, kFlagResponse), out);
+        return true;
+    }
+    if (m_state != LhpState::Connecting && !IsLive())
+    {
+        return false;
+    }
+    if (PollControl(now, out))
+    {
+        return true;
+    }
+    if (!IsLive())
+    {
+        return false;
+    }
+    // A due ack goes first unless data on its channel can carry it.
+    for (std::size_t ch = 0; ch < kLhpChannelCount; ++ch)
+    {
+        if (m_recv[ch].AckDue() && !DataReady(ch))
+        {
+            LhpFrame f = MakeFrame(LhpFrameType::Ack, ch);
+            AttachAck(f, ch);
+            Emit(f, out);
+            m_stats.acksSent++;
+            return true;
+        }
+    }
+    for (std::size_t k = 0; k < kLhpChannelCount; ++k)
+    {
+        std::size_t ch = (m_nextChannel + k) % kLhpChannelCount;
+        if (PollData(ch, now, out))
+        {
+            m_nextChannel = (ch + 1) % kLhpChannelCount;
+            return true;
+        }
+    }
+    // DataReady may have seen only stale retransmission entries.
+    for (std::size_t ch = 0; ch < kLhpChannelCount; ++ch)
+    {
+        if (m_recv[ch].AckDue())
+        {
+            LhpFrame f = MakeFrame(LhpFrameType::Ack, ch);
+            AttachAck(f, ch);
+            Emit(f, out);
+            m_stats.acksSent++;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool
+LhpLink::PollControl(TimePoint now, std::vector<std::uint8_t>& out)
+{
+    if (m_sendConnect || m_sendAccept)
+    {
+        bool connect = m_sendConnect;
+        LhpFrame f = MakeFrame(connect ? LhpFrameType::Connect : LhpFrameType::Accept, kReliable);
+        EncodeConnectParams(LhpConnectParams{m_config.maxPayload, m_config.window, m_nonce},
+                            f.payload);
+        Emit(f, out);
+        if (connect)
+        {
+            m_sendConnect = false;
+            if (m_connectsSent++ == 0)
+            {
+                m_connectFirstSent = now;
+            }
+            else
+            {
+                m_ctrlRto = std::min(2 * m_ctrlRto, m_config.maxRto);
+            }
+            m_ctrlDeadline = now + m_ctrlRto;
+        }
+        else
+        {
+            m_sendAccept = false;
+        }
+        return true;
+    }
+    if (m_sendKeepaliveResponse || m_sendKeepalive)
+    {
+        bool response = m_sendKeepaliveResponse;
+        Emit(MakeFrame(LhpFrameType::Keepalive, kReliable, response ? kFlagResponse : 0), out);
+        (response ? m_sendKeepaliveResponse : m_sendKeepalive) = false;
+        return true;
+    }
+    if (m_sendClose)
+    {
+        Emit(MakeFrame(LhpFrameType::Close, kReliable), out);
+        m_sendClose = false;
+        m_ctrlRto = m_closesSent++ == 0 ? m_rtt.GetRto() : std::min(2 * m_ctrlRto, m_config.maxRto);
+        m_ctrlDeadline = now + m_ctrlRto;
+        return true;
+    }
+    return false;
+}
+
+bool
+LhpLink::DataReady(std::size_t ch) const
+{
+    return m_send[ch].HasRetransmission() || m_send[ch].CanSendNew() ||
+           (ch == kSemiReliable && ForwardReady());
+}
+
+bool
+LhpLink::PollData(std::size_t ch, TimePoint now, std::vector<std::uint8_t>& out)
+{
+    LhpSendWindow& tx = m_send[ch];
+    if (ch == kSemiReliable && ForwardReady())
+    {
+        LhpFrame f = MakeFrame(LhpFrameType::Forward, ch);
+        f.seq = tx.Base();
+        AttachAck(f, ch);
+        Emit(f, out);
+        m_forwardSeq = tx.Base();
+        m_forwardDue = now + m_rtt.GetRto();
+        m_sendForward = false;
+        return true;
+    }
+    std::optional<std::uint32_t> seq = tx.PopRetransmission();
+    bool retransmission = seq.has_value();
+    if (!seq)
+    {
+        if (!tx.CanSendNew())
+        {
+            return false;
+        }
+        seq = tx.TakeNew(now);
+    }
+    LhpSentFrame& entry = tx.Entry(*seq);
+    LhpFrame f = MakeFrame(LhpFrameType::Data, ch);
+    f.seq = *seq;
+    AttachAck(f, ch);
+    // Lend the payload to the frame for encoding instead of copying it.
+    f.payload.swap(entry.payload);
+    Emit(f, out);
+    f.payload.swap(entry.payload);
+    tx.MarkSent(*seq, now, ++m_txSerial);
+    (retransmission ? m_stats.retransmissions : m_stats.dataFramesSent)++;
+    return true;
+}
+
+LhpFrame
+LhpLink::MakeFrame(LhpFrameType type, std::size_t ch, std::uint8_t flags) const
+{
+    LhpFrame f;
+    f.type = type;
+    f.flags = flags;
+    f.channel = ChannelOf(ch);
+    f.connId = m_connId;
+    return f;
+}
+
+void
+LhpLink::AttachAck(LhpFrame& f, std::size_t ch)
+{
+    LhpRecvWindow& rx = m_recv[ch];
+    f.flags |= kFlagAck;
+    f.ack = rx.Expected();
+    f.sack = rx.SackBits();
+    f.window = m_window;
+    rx.OnAckSent();
+}
+
+void
+LhpLink::Emit(const LhpFrame& f, std::vector<std::uint8_t>& out)
+{
+    EncodeLhpFrame(f, out);
+    m_stats.framesSent++;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inspection
+
+LhpState
+LhpLink::GetState() const
+{
+    return m_state;
+}
+
+std::uint32_t
+LhpLink::GetConnId() const
+{
+    return m_connId;
+}
+
+Duration
+LhpLink::GetRto() const
+{
+    return m_rtt.GetRto();
+}
+
+std::optional<Duration>
+LhpLink::GetSrtt() const
+{
+    return m_rtt.GetSrtt();
+}
+
+const LhpStats&
+LhpLink::GetStats() const
+{
+    return m_stats;
+}
+
+const LhpConfig&
+LhpLink::GetConfig() const
+{
+    return m_config;
+}
+
+bool
+LhpLink::AllReliableAcked() const
+{
+    return m_send[kReliable].AllAcked();
+}
+
+const char*
+ToString(LhpState s)
+{
+    switch (s)
+    {
+        case LhpState::Idle:
+            return "Idle";
+        case LhpState::Connecting:
+            return "Connecting";
+        case LhpState::Open:
+            return "Open";
+        case LhpState::Closing:
+            return "Closing";
+        case LhpState::Closed:
+            return "Closed";
+        case LhpState::Dead:
+            return "Dead";
+    }
+    return "?";
+}
+
+} // namespace resoa

@@ -7,6 +7,9 @@
 #define RESOA_LHP_LINK_H
 
 #include "lhp-frame.h"
+#include "lhp-recv-window.h"
+#include "lhp-rtt-estimator.h"
+#include "lhp-send-window.h"
 
 #include <array>
 #include <chrono>
@@ -27,20 +30,28 @@ using TimePoint = std::chrono::nanoseconds;
 /// Every knob of an LHP link. Drivers expose each one as an attribute / option.
 struct LhpConfig
 {
-    std::uint16_t maxPayload = 1476;  //!< largest SDU; 1476 + 24 = 1500-byte frames
-    std::uint16_t window = 128;       //!< send/receive window in frames, per channel
+    std::uint16_t maxPayload = 1476; //!< largest SDU; 1476 + 24 = 1500-byte frames
+    /// Send/receive window in frames, per channel. The sender also stays within 32 frames of
+    /// the peer's cumulative ack (the reach of the SACK bitmap), so at most 33 are in flight.
+    std::uint16_t window = 128;
     std::size_t sendBufferSdus = 1024; //!< SDUs queued beyond the window before Send refuses
     Duration initialRto{std::chrono::milliseconds(50)};
     Duration minRto{std::chrono::milliseconds(5)};
     Duration maxRto{std::chrono::milliseconds(1000)};
-    std::uint32_t ackEveryFrames = 2;  //!< send a standalone ack after this many new frames
+    std::uint32_t ackEveryFrames = 2; //!< send a standalone ack after this many new frames
     Duration ackDelay{std::chrono::milliseconds(2)}; //!< ... or this long after the first unacked
-    std::uint32_t semiReliableRetries = 3;           //!< retransmissions before a datagram is dropped
-    Duration semiReliableDeadline{std::chrono::milliseconds(200)}; //!< age at which it is dropped
-    std::uint32_t connectRetries = 8;                //!< Connect frames before giving up
+    std::uint32_t semiReliableRetries = 3; //!< retransmissions before a datagram is dropped
+    /// Age since its first transmission at which a datagram is dropped; 0 = no deadline.
+    Duration semiReliableDeadline{std::chrono::milliseconds(200)};
+    std::uint32_t connectRetries = 8; //!< Connect frames before giving up
     Duration keepaliveInterval{std::chrono::milliseconds(1000)}; //!< idle time before a probe
     Duration deadTimeout{std::chrono::milliseconds(5000)};       //!< silence that kills the link
-    std::uint32_t maxRetransmissions = 0; //!< reliable: give up (link dead) after this many per frame; 0 = never
+    /// Reliable: retransmissions of one frame after which its next loss kills the link;
+    /// 0 = never.
+    std::uint32_t maxRetransmissions = 0;
+    /// First sequence number on both channels in both directions. Not negotiated: both ends
+    /// must use the same value (0 in deployments; tests start near 2^32 to cross the wrap).
+    std::uint32_t initialSeq = 0;
 };
 
 /// Connection state of one LHP link.
@@ -49,8 +60,9 @@ enum class LhpState : std::uint8_t
     Idle,       //!< created, nothing sent
     Connecting, //!< Connect sent, waiting for Accept
     Open,
-    Closing, //!< Close sent, waiting for the peer's response
-    Closed,  //!< orderly close finished
+    Closing, //!< Close() called or the peer's Close received: reliable data drains, then the
+             //!< Close exchange
+    Closed,  //!< orderly close finished; the link only answers a retransmitted Close
     Dead,    //!< connect failed, dead timeout or retransmission limit hit
 };
 
@@ -101,18 +113,42 @@ struct LhpDelivery
  *  - NextDeadline()
  *  - HandleDeadline(now)
  * Application verbs (Connect, Accept, Send, Close, PollDelivery, PollEvent) only change state.
+ * Drivers that can tell when the device takes a frame should poll then rather than drain
+ * PollTransmit into a deep device queue: queued frames delay acks and retransmissions.
+ *
+ * Handshake: Connect is retransmitted at the RTO, doubling up to maxRto, until Accept or
+ * connectRetries Connect frames (then LinkDead). Both ends use the smaller maxPayload and
+ * window. The acceptor re-sends Accept for a duplicate Connect (same nonce). A Connect with
+ * another nonce on an open link (the peer restarted, reusing the id) only counts as a bad
+ * frame: the driver sees the Connect too and decides (e.g. drop this link, accept anew).
+ * Frames that overtake the Accept are ignored; the peer retransmits them.
  *
  * Reliable channel: SDUs are delivered exactly once, in order. Semi-reliable channel: SDUs are
- * delivered at most once, in arrival order; the sender retransmits each until acked, its
- * retry limit or its deadline, then drops it (SemiReliableDrop) and sends Forward so the
- * receiver's edge moves on.
+ * delivered at most once, in arrival order; the sender retransmits each until acked,
+ * semiReliableRetries retransmissions, or semiReliableDeadline after its first transmission,
+ * then drops it (SemiReliableDrop) and sends Forward(lowest outstanding seq), repeated at the
+ * RTO until the receiver's cumulative ack reaches it, so the receiver's edge moves on.
  *
  * Acks: the receiver acks cumulatively with a 32-frame SACK bitmap. It sends a standalone Ack
- * after ackEveryFrames new frames or ackDelay, immediately on a gap or duplicate, and
- * otherwise piggybacks on its own Data frames. The sender retransmits a frame when its RTO
- * expires or when three later frames have been SACKed (fast retransmit, once per frame).
- * RTO = SRTT + 4 RTTVAR from samples of frames sent once (Karn), clamped to [minRto, maxRto],
- * doubled on timeout.
+ * after ackEveryFrames new frames or ackDelay, immediately on a gap, a filled gap or a
+ * duplicate, and otherwise piggybacks on its own Data frames of the same channel.
+ *
+ * Retransmission (see LhpSendWindow): a frame is resent when three frames sent after it have
+ * been acked (fast retransmit, once per transmission) or when its RTO expires, counted from
+ * its transmission or the last ack that acked new frames, whichever is later. RTO = SRTT +
+ * 4 RTTVAR (RFC 6298) from the newest frame an ack covers, if it was sent once (Karn),
+ * clamped to [minRto, maxRto] and doubled once per timed-out flight. maxRetransmissions of
+ * one reliable frame, then one more loss of it: LinkDead.
+ *
+ * Liveness: any valid frame from the peer counts. After keepaliveInterval without one a
+ * Keepalive goes out (answered with Keepalive|Response); after deadTimeout: LinkDead, and the
+ * link sends nothing more.
+ *
+ * Close: Send is refused from Close() on; once every reliable SDU is acked, Close goes out,
+ * repeated at the RTO (doubling up to maxRto). The peer, on Close, also stops taking SDUs,
+ * drains its own reliable data, answers Close|Response and is Closed; the closer is Closed on
+ * the response. A Closed link still answers a retransmitted Close (its response was lost),
+ * so drivers should keep it a while (e.g. deadTimeout); otherwise it sends nothing.
  */
 class LhpLink
 {
@@ -124,14 +160,16 @@ class LhpLink
     /// Active open: queue a Connect.
     void Connect(TimePoint now);
     /// Passive open from a received Connect frame (driver decoded it to find the connId).
-    /// Returns false if `connect` is not a Connect frame.
+    /// Returns false, changing nothing, if the link is not Idle or `connect` is not a valid
+    /// Connect for this connId.
     bool Accept(const LhpFrame& connect, TimePoint now);
     /// Queues an SDU (size <= maxPayload). Returns false if too large, not open/connecting,
     /// or the send buffer is full; nothing is queued then.
     bool Send(LhpChannel channel, std::vector<std::uint8_t> sdu, TimePoint now);
     /// SDUs that Send would still accept on `channel` before refusing.
     std::size_t SendSpace(LhpChannel channel) const;
-    /// Orderly close after queued reliable data has been acked.
+    /// Orderly close after queued reliable data has been acked. Before the handshake is done
+    /// the link is Closed at once and queued SDUs are discarded.
     void Close(TimePoint now);
     /// Next delivered SDU, if any.
     std::optional<LhpDelivery> PollDelivery();
@@ -161,13 +199,87 @@ class LhpLink
     bool AllReliableAcked() const;
 
   private:
-    struct Impl;
-    // Kept by value behind a small indirection so the header stays stable.
-    struct ImplDeleter
-    {
-        void operator()(Impl* p) const;
-    };
-    std::unique_ptr<Impl, ImplDeleter> m_impl;
+    static constexpr std::size_t kReliable = 0;
+    static constexpr std::size_t kSemiReliable = 1;
+
+    // --- receive path ---
+    void Dispatch(LhpFrame& frame, TimePoint now);
+    bool OnConnect(const LhpFrame& f);
+    bool OnAccept(const LhpFrame& f, TimePoint now);
+    bool OnData(LhpFrame& f, TimePoint now);
+    bool OnAck(const LhpFrame& f, TimePoint now);
+    bool OnForward(const LhpFrame& f, TimePoint now);
+    bool OnClose(const LhpFrame& f);
+    bool OnKeepalive(const LhpFrame& f);
+    bool ApplyAck(std::size_t ch, std::uint32_t ack, std::uint32_t sack, TimePoint now);
+
+    // --- loss, drops and state changes ---
+    void HandleLoss(std::size_t ch, std::uint32_t seq);
+    void DropSemiReliable(std::uint32_t seq);
+    void HandleRetransmitTimers(TimePoint now);
+    void Negotiate(const LhpConnectParams& peer);
+    void ApplyWindow();
+    void MaybeFinishClose();
+    void EnterClosed();
+    void Die();
+    bool IsLive() const;
+    TimePoint KeepaliveDue() const;
+    bool ForwardReady() const;
+
+    // --- transmit path ---
+    bool PollControl(TimePoint now, std::vector<std::uint8_t>& out);
+    bool PollData(std::size_t ch, TimePoint now, std::vector<std::uint8_t>& out);
+    bool DataReady(std::size_t ch) const;
+    LhpFrame MakeFrame(LhpFrameType type, std::size_t ch, std::uint8_t flags = 0) const;
+    void AttachAck(LhpFrame& f, std::size_t ch);
+    void Emit(const LhpFrame& f, std::vector<std::uint8_t>& out);
+
+    LhpConfig m_config;
+    std::uint32_t m_connId;
+    std::uint32_t m_nonce;
+    LhpState m_state = LhpState::Idle;
+    bool m_isConnector = false;
+    std::uint16_t m_maxPayload; //!< negotiated (config value until then)
+    std::uint16_t m_window;     //!< negotiated (config value until then)
+    std::uint32_t m_peerNonce = 0;
+
+    LhpRttEstimator m_rtt;
+    std::array<LhpSendWindow, kLhpChannelCount> m_send;
+    std::array<LhpRecvWindow, kLhpChannelCount> m_recv;
+    std::uint64_t m_txSerial = 0;      //!< counts Data transmissions, link-wide
+    std::uint64_t m_backoffSerial = 0; //!< m_txSerial at the last RTO backoff
+    std::size_t m_nextChannel = 0;     //!< round robin between channels with data
+
+    // Control frames waiting to go out.
+    bool m_sendConnect = false;
+    bool m_sendAccept = false;
+    bool m_sendClose = false;
+    bool m_sendCloseResponse = false;
+    bool m_sendKeepalive = false;
+    bool m_sendKeepaliveResponse = false;
+    bool m_sendForward = false; //!< Forward retransmission timer fired
+
+    // Handshake and close retransmission (one timer: never both at once).
+    std::uint32_t m_connectsSent = 0;
+    std::uint32_t m_closesSent = 0;
+    TimePoint m_connectFirstSent{0};
+    Duration m_ctrlRto{0};
+    std::optional<TimePoint> m_ctrlDeadline;
+    bool m_closeRequested = false;
+    bool m_peerCloseReceived = false;
+
+    // Liveness.
+    TimePoint m_lastReceived{0};
+    TimePoint m_lastProbe{0};
+
+    // Semi-reliable Forward in flight.
+    std::optional<std::uint32_t> m_forwardSeq;
+    TimePoint m_forwardDue{0};
+
+    std::deque<LhpDelivery> m_deliveries;
+    std::deque<LhpEvent> m_events;
+    std::vector<std::vector<std::uint8_t>> m_scratch; //!< SDUs released by one frame
+    LhpStats m_stats;
 };
 
 const char* ToString(LhpState s);

@@ -110,7 +110,7 @@ TEST(LhpOverWifiLiveness, ClientDetectsDeadServer)
     Time diedAt;
     s.client->TraceConnectWithoutContext(
         "LinkDown",
-        MakeCallback(+[](Time* at, LhpProtocol::Handle, Address) { *at = Simulator::Now(); },
+        MakeBoundCallback(+[](Time* at, LhpProtocol::Handle, Address) { *at = Simulator::Now(); },
                      &diedAt));
     // The server's node loses its LHP state at t = 2 s, as in a crash; it stays silent.
     Simulator::Schedule(Seconds(2), &LhpProtocol::Crash, s.server);
@@ -138,7 +138,7 @@ TEST(LhpOverWifiBadInput, MalformedFramesAreDroppedAndTransferSurvives)
     std::vector<std::string> reasons;
     s.server->TraceConnectWithoutContext(
         "Drop",
-        MakeCallback(+[](std::vector<std::string>* out, Ptr<const Packet>, std::string why) {
+        MakeBoundCallback(+[](std::vector<std::string>* out, Ptr<const Packet>, std::string why) {
             out->push_back(why);
         }, &reasons));
     // A truncated header, a bad version, and a frame for a connection nobody opened.

@@ -1,0 +1,61 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+#ifndef RESOA_HELPER_H
+#define RESOA_HELPER_H
+
+#include "ns3/lhp-helper.h"
+#include "ns3/net-device-container.h"
+#include "ns3/nstime.h"
+#include "ns3/object-factory.h"
+#include "ns3/resoa-client.h"
+#include "ns3/resoa-server.h"
+
+#include <vector>
+
+namespace ns3
+{
+
+/**
+ * \ingroup resoa
+ * \brief Installs ReSoA servers and clients.
+ *
+ * A server is a ResoaServer application on a node with an Internet stack, listening for LHP
+ * on the devices given. A client is a ResoaClient aggregated to its node, with the ReSoA
+ * socket factories, talking LHP on one device to one server's LHP (MAC) address. The client
+ * node needs no Internet stack (pure ReSoA); if it has one (dual stack), install the client
+ * after InternetStackHelper.
+ */
+class ResoaHelper
+{
+  public:
+    ResoaHelper();
+
+    /// Attribute of every LhpProtocol created (e.g. "DeadTimeout").
+    void SetLhpAttribute(const std::string& name, const AttributeValue& value);
+    /// Attribute of every ResoaServer created (e.g. "SocketLimit").
+    void SetServerAttribute(const std::string& name, const AttributeValue& value);
+    /// Attribute of every ResoaClient created (e.g. "AddressMode").
+    void SetClientAttribute(const std::string& name, const AttributeValue& value);
+
+    /// A server on `node`, serving LHP on each of `lhpDevices` (devices of that node).
+    Ptr<ResoaServer> InstallServer(Ptr<Node> node, NetDeviceContainer lhpDevices) const;
+    /// A client using `device` (its LHP link), served by the server at `serverLhpAddress`,
+    /// connecting and registering at `start`.
+    Ptr<ResoaClient> InstallClient(Ptr<NetDevice> device,
+                                   const Address& serverLhpAddress,
+                                   Time start = Seconds(0)) const;
+    /// Clients on each device, spread round-robin over the servers (load sharing).
+    std::vector<Ptr<ResoaClient>> InstallClients(NetDeviceContainer devices,
+                                                 const std::vector<Address>& servers,
+                                                 Time start = Seconds(0)) const;
+
+  private:
+    LhpHelper m_lhp;
+    ObjectFactory m_server;
+    ObjectFactory m_client;
+};
+
+} // namespace ns3
+
+#endif // RESOA_HELPER_H

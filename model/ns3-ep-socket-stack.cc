@@ -1,0 +1,470 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+#include "ns3-ep-socket-stack.h"
+
+#include "ep-engine-types.h"
+#include "ep-server.h"
+#include "resoa-errno.h"
+
+#include "ns3/inet-socket-address.h"
+#include "ns3/log.h"
+#include "ns3/simulator.h"
+#include "ns3/tcp-socket-factory.h"
+#include "ns3/tcp-socket.h"
+#include "ns3/udp-socket-factory.h"
+#include "ns3/uinteger.h"
+#include "ns3/boolean.h"
+
+namespace ns3
+{
+
+NS_LOG_COMPONENT_DEFINE("Ns3EpSocketStack");
+
+Address
+ResoaToNs3Address(const resoa::EpAddress& a)
+{
+    if (a.family != 4)
+    {
+        return InetSocketAddress(Ipv4Address::GetAny(), 0);
+    }
+    return InetSocketAddress(Ipv4Address(a.Ipv4HostOrder()), a.port);
+}
+
+resoa::EpAddress
+ResoaFromNs3Address(const Address& a)
+{
+    if (!InetSocketAddress::IsMatchingType(a))
+    {
+        return resoa::EpAddress{};
+    }
+    InetSocketAddress in = InetSocketAddress::ConvertFrom(a);
+    return resoa::EpAddress::Ipv4(in.GetIpv4().Get(), in.GetPort());
+}
+
+Ns3EpSocketStack::Ns3EpSocketStack(Ptr<Node> node)
+    : m_node(node)
+{
+}
+
+Ns3EpSocketStack::~Ns3EpSocketStack()
+{
+    AbortAll();
+}
+
+void
+Ns3EpSocketStack::SetServer(resoa::EpServer* server)
+{
+    m_server = server;
+}
+
+void
+Ns3EpSocketStack::SetAfterEventCallback(std::function<void()> cb)
+{
+    m_afterEvent = std::move(cb);
+}
+
+void
+Ns3EpSocketStack::AbortAll()
+{
+    auto entries = std::move(m_entries);
+    m_entries.clear();
+    for (auto& [h, e] : entries)
+    {
+        e.socket->SetCloseCallbacks(MakeNullCallback<void, Ptr<Socket>>(),
+                                    MakeNullCallback<void, Ptr<Socket>>());
+        e.socket->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+        e.socket->SetSendCallback(MakeNullCallback<void, Ptr<Socket>, uint32_t>());
+        e.socket->Close();
+    }
+}
+
+size_t
+Ns3EpSocketStack::GetOpenSockets() const
+{
+    return m_entries.size();
+}
+
+Ptr<Socket>
+Ns3EpSocketStack::GetSocket(resoa::EpHandle h) const
+{
+    return Find(h);
+}
+
+Ptr<Socket>
+Ns3EpSocketStack::Find(resoa::EpHandle h) const
+{
+    auto it = m_entries.find(h);
+    return it == m_entries.end() ? nullptr : it->second.socket;
+}
+
+template <typename F>
+void
+Ns3EpSocketStack::Defer(resoa::EpHandle h, F fn)
+{
+    Simulator::ScheduleNow([this, h, fn]() {
+        if (m_server && m_entries.count(h))
+        {
+            fn(*m_server);
+            if (m_afterEvent)
+            {
+                m_afterEvent();
+            }
+        }
+    });
+}
+
+resoa::EpHandle
+Ns3EpSocketStack::Adopt(Ptr<Socket> socket, resoa::EpSockType type)
+{
+    resoa::EpHandle h = m_next++;
+    m_entries[h] = Entry{socket, type, false};
+    Wire(h, socket);
+    return h;
+}
+
+void
+Ns3EpSocketStack::Wire(resoa::EpHandle h, Ptr<Socket> socket)
+{
+    socket->SetConnectCallback(
+        Callback<void, Ptr<Socket>>([this, h](Ptr<Socket>) {
+            auto it = m_entries.find(h);
+            if (it != m_entries.end())
+            {
+                it->second.connected = true;
+            }
+            Defer(h, [h](resoa::EpServer& s) { s.OnConnected(h); });
+        }),
+        Callback<void, Ptr<Socket>>([this, h](Ptr<Socket> s) {
+            int32_t err = ResoaErrnoFromSocket(s->GetErrno());
+            if (err == resoa::ep_errno::kOk || err == resoa::ep_errno::kEinval)
+            {
+                err = resoa::ep_errno::kEconnrefused;
+            }
+            Defer(h, [h, err](resoa::EpServer& srv) { srv.OnConnectFailed(h, err); });
+        }));
+    socket->SetCloseCallbacks(
+        Callback<void, Ptr<Socket>>([this, h](Ptr<Socket>) {
+            // ns-3 reports an in-sequence FIN here; unread data stays readable.
+            Defer(h, [h](resoa::EpServer& s) { s.OnPeerClosed(h); });
+        }),
+        Callback<void, Ptr<Socket>>([this, h](Ptr<Socket>) {
+            Defer(h, [h](resoa::EpServer& s) {
+                s.OnError(h, resoa::ep_errno::kEconnreset);
+            });
+        }));
+    socket->SetSendCallback(Callback<void, Ptr<Socket>, uint32_t>([this, h](Ptr<Socket>, uint32_t) {
+        Defer(h, [h](resoa::EpServer& s) { s.OnWritable(h); });
+    }));
+    socket->SetAcceptCallback(
+        Callback<bool, Ptr<Socket>, const Address&>([](Ptr<Socket>, const Address&) { return true; }),
+        Callback<void, Ptr<Socket>, const Address&>([this, h](Ptr<Socket> s, const Address&) {
+            resoa::EpHandle child = Adopt(s, resoa::EpSockType::Stream);
+            m_entries[child].connected = true;
+            Defer(h, [h, child](resoa::EpServer& srv) { srv.OnIncomingConnection(h, child); });
+        }));
+    auto it = m_entries.find(h);
+    if (it != m_entries.end() && it->second.type == resoa::EpSockType::Dgram)
+    {
+        socket->SetRecvCallback(Callback<void, Ptr<Socket>>([this, h](Ptr<Socket> s) {
+            Address from;
+            while (Ptr<Packet> p = s->RecvFrom(from))
+            {
+                std::vector<uint8_t> bytes(p->GetSize());
+                p->CopyData(bytes.data(), bytes.size());
+                resoa::EpAddress src = ResoaFromNs3Address(from);
+                Defer(h, [h, src, bytes](resoa::EpServer& srv) {
+                    srv.OnDatagram(h, src, bytes.data(), bytes.size());
+                });
+            }
+        }));
+    }
+    else
+    {
+        socket->SetRecvCallback(Callback<void, Ptr<Socket>>([this, h](Ptr<Socket>) {
+            Defer(h, [h](resoa::EpServer& s) { s.OnReadable(h); });
+        }));
+    }
+}
+
+resoa::EpHandle
+Ns3EpSocketStack::Create(resoa::EpSockType type, std::int32_t& error)
+{
+    TypeId factory;
+    if (type == resoa::EpSockType::Stream)
+    {
+        factory = TcpSocketFactory::GetTypeId();
+    }
+    else if (type == resoa::EpSockType::Dgram)
+    {
+        factory = UdpSocketFactory::GetTypeId();
+    }
+    else
+    {
+        error = resoa::ep_errno::kEprotonosupport;
+        return resoa::kEpInvalidHandle;
+    }
+    Ptr<Socket> socket = Socket::CreateSocket(m_node, factory);
+    if (!socket)
+    {
+        error = resoa::ep_errno::kEnomem;
+        return resoa::kEpInvalidHandle;
+    }
+    error = resoa::ep_errno::kOk;
+    return Adopt(socket, type);
+}
+
+std::int32_t
+Ns3EpSocketStack::Bind(resoa::EpHandle h, const resoa::EpAddress& local)
+{
+    Ptr<Socket> s = Find(h);
+    if (!s)
+    {
+        return resoa::ep_errno::kEbadf;
+    }
+    int rc = local.family == 0 ? s->Bind() : s->Bind(ResoaToNs3Address(local));
+    return rc == 0 ? resoa::ep_errno::kOk : ResoaErrnoFromSocket(s->GetErrno());
+}
+
+std::int32_t
+Ns3EpSocketStack::Listen(resoa::EpHandle h, std::uint32_t backlog)
+{
+    Ptr<Socket> s = Find(h);
+    if (!s)
+    {
+        return resoa::ep_errno::kEbadf;
+    }
+    return s->Listen() == 0 ? resoa::ep_errno::kOk : ResoaErrnoFromSocket(s->GetErrno());
+}
+
+std::int32_t
+Ns3EpSocketStack::Connect(resoa::EpHandle h, const resoa::EpAddress& peer)
+{
+    auto it = m_entries.find(h);
+    if (it == m_entries.end())
+    {
+        return resoa::ep_errno::kEbadf;
+    }
+    Ptr<Socket> s = it->second.socket;
+    if (s->Connect(ResoaToNs3Address(peer)) != 0)
+    {
+        return ResoaErrnoFromSocket(s->GetErrno());
+    }
+    if (it->second.type == resoa::EpSockType::Dgram)
+    {
+        return resoa::ep_errno::kOk; // a UDP "connect" only sets the default peer
+    }
+    return resoa::kEpEinprogress;
+}
+
+std::size_t
+Ns3EpSocketStack::Send(resoa::EpHandle h, const std::uint8_t* data, std::size_t len)
+{
+    Ptr<Socket> s = Find(h);
+    if (!s)
+    {
+        return 0;
+    }
+    uint32_t room = s->GetTxAvailable();
+    uint32_t n = static_cast<uint32_t>(std::min<std::size_t>(len, room));
+    if (n == 0)
+    {
+        return 0;
+    }
+    int sent = s->Send(data, n, 0);
+    return sent > 0 ? static_cast<std::size_t>(sent) : 0;
+}
+
+std::vector<std::uint8_t>
+Ns3EpSocketStack::Read(resoa::EpHandle h, std::size_t maxBytes)
+{
+    std::vector<std::uint8_t> out;
+    Ptr<Socket> s = Find(h);
+    if (!s || maxBytes == 0)
+    {
+        return out;
+    }
+    uint32_t cap = static_cast<uint32_t>(std::min<std::size_t>(maxBytes, 0x7FFFFFFF));
+    Ptr<Packet> p = s->Recv(cap, 0);
+    if (p && p->GetSize() > 0)
+    {
+        out.resize(p->GetSize());
+        p->CopyData(out.data(), out.size());
+    }
+    return out;
+}
+
+std::int32_t
+Ns3EpSocketStack::SendTo(resoa::EpHandle h,
+                         const resoa::EpAddress& peer,
+                         const std::uint8_t* data,
+                         std::size_t len)
+{
+    Ptr<Socket> s = Find(h);
+    if (!s)
+    {
+        return resoa::ep_errno::kEbadf;
+    }
+    Ptr<Packet> p = ns3::Create<Packet>(data, len);
+    int rc = peer.family == 0 ? s->Send(p) : s->SendTo(p, 0, ResoaToNs3Address(peer));
+    return rc >= 0 ? resoa::ep_errno::kOk : ResoaErrnoFromSocket(s->GetErrno());
+}
+
+std::int32_t
+Ns3EpSocketStack::ShutdownWrite(resoa::EpHandle h)
+{
+    Ptr<Socket> s = Find(h);
+    if (!s)
+    {
+        return resoa::ep_errno::kEbadf;
+    }
+    return s->ShutdownSend() == 0 ? resoa::ep_errno::kOk : ResoaErrnoFromSocket(s->GetErrno());
+}
+
+void
+Ns3EpSocketStack::Release(resoa::EpHandle h)
+{
+    auto it = m_entries.find(h);
+    if (it == m_entries.end())
+    {
+        return;
+    }
+    Ptr<Socket> s = it->second.socket;
+    m_entries.erase(it);
+    // The engine forgot this handle: late callbacks must not reach it.
+    s->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+    s->SetSendCallback(MakeNullCallback<void, Ptr<Socket>, uint32_t>());
+    s->SetCloseCallbacks(MakeNullCallback<void, Ptr<Socket>>(),
+                         MakeNullCallback<void, Ptr<Socket>>());
+}
+
+void
+Ns3EpSocketStack::Close(resoa::EpHandle h)
+{
+    Ptr<Socket> s = Find(h);
+    Release(h);
+    if (s)
+    {
+        s->Close();
+    }
+}
+
+void
+Ns3EpSocketStack::Abort(resoa::EpHandle h)
+{
+    Ptr<Socket> s = Find(h);
+    Release(h);
+    if (!s)
+    {
+        return;
+    }
+    // ns-3 has no SO_LINGER 0; a TCP socket's Close() with unread data sends RST, and so does
+    // closing one whose peer is gone. Drain nothing, then close.
+    s->Close();
+}
+
+std::int32_t
+Ns3EpSocketStack::SetSockOpt(resoa::EpHandle h,
+                             std::uint16_t level,
+                             std::uint16_t option,
+                             std::int32_t value)
+{
+    namespace o = resoa::ep_sockopt;
+    Ptr<Socket> s = Find(h);
+    if (!s)
+    {
+        return resoa::ep_errno::kEbadf;
+    }
+    if (!o::IsSupported(level, option))
+    {
+        return resoa::kEpEnoprotoopt;
+    }
+    Ptr<TcpSocket> tcp = DynamicCast<TcpSocket>(s);
+    if (level == o::kLevelSocket && option == o::kBroadcast)
+    {
+        s->SetAllowBroadcast(value != 0);
+    }
+    else if (tcp && level == o::kLevelSocket && option == o::kSndBuf && value > 0)
+    {
+        tcp->SetAttribute("SndBufSize", UintegerValue(value));
+    }
+    else if (tcp && level == o::kLevelSocket && option == o::kRcvBuf && value > 0)
+    {
+        tcp->SetAttribute("RcvBufSize", UintegerValue(value));
+    }
+    else if (tcp && level == o::kLevelTcp && option == o::kTcpNoDelay)
+    {
+        tcp->SetAttribute("TcpNoDelay", BooleanValue(value != 0));
+    }
+    // SO_REUSEADDR and SO_KEEPALIVE have no ns-3 counterpart: accepted, no effect.
+    return resoa::ep_errno::kOk;
+}
+
+std::int32_t
+Ns3EpSocketStack::GetSockOpt(resoa::EpHandle h,
+                             std::uint16_t level,
+                             std::uint16_t option,
+                             std::int32_t& value)
+{
+    namespace o = resoa::ep_sockopt;
+    Ptr<Socket> s = Find(h);
+    if (!s)
+    {
+        return resoa::ep_errno::kEbadf;
+    }
+    if (!o::IsSupported(level, option))
+    {
+        return resoa::kEpEnoprotoopt;
+    }
+    Ptr<TcpSocket> tcp = DynamicCast<TcpSocket>(s);
+    value = 0;
+    if (level == o::kLevelSocket && option == o::kBroadcast)
+    {
+        value = s->GetAllowBroadcast() ? 1 : 0;
+    }
+    else if (tcp && option == o::kSndBuf && level == o::kLevelSocket)
+    {
+        UintegerValue v;
+        tcp->GetAttribute("SndBufSize", v);
+        value = static_cast<int32_t>(v.Get());
+    }
+    else if (tcp && option == o::kRcvBuf && level == o::kLevelSocket)
+    {
+        UintegerValue v;
+        tcp->GetAttribute("RcvBufSize", v);
+        value = static_cast<int32_t>(v.Get());
+    }
+    else if (tcp && level == o::kLevelTcp && option == o::kTcpNoDelay)
+    {
+        BooleanValue v;
+        tcp->GetAttribute("TcpNoDelay", v);
+        value = v.Get() ? 1 : 0;
+    }
+    return resoa::ep_errno::kOk;
+}
+
+resoa::EpAddress
+Ns3EpSocketStack::GetSockName(resoa::EpHandle h)
+{
+    Ptr<Socket> s = Find(h);
+    Address a;
+    if (!s || s->GetSockName(a) != 0)
+    {
+        return resoa::EpAddress{};
+    }
+    return ResoaFromNs3Address(a);
+}
+
+resoa::EpAddress
+Ns3EpSocketStack::GetPeerName(resoa::EpHandle h)
+{
+    Ptr<Socket> s = Find(h);
+    Address a;
+    if (!s || s->GetPeerName(a) != 0)
+    {
+        return resoa::EpAddress{};
+    }
+    return ResoaFromNs3Address(a);
+}
+
+} // namespace ns3

@@ -1,0 +1,349 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+#include "resoa-client.h"
+
+#include "resoa-socket.h"
+
+#include "ns3/enum.h"
+#include "ns3/log.h"
+#include "ns3/node.h"
+#include "ns3/string.h"
+#include "ns3/uinteger.h"
+
+namespace ns3
+{
+
+NS_LOG_COMPONENT_DEFINE("ResoaClient");
+NS_OBJECT_ENSURE_REGISTERED(ResoaClient);
+
+namespace
+{
+/// rsockID of an encoded EP message (bytes 4..7 of the header), for traces.
+uint32_t
+PeekRsock(const std::vector<uint8_t>& b)
+{
+    return b.size() < resoa::kEpHeaderSize
+               ? 0
+               : (uint32_t(b[4]) << 24) | (uint32_t(b[5]) << 16) | (uint32_t(b[6]) << 8) | b[7];
+}
+} // namespace
+
+TypeId
+ResoaClient::GetTypeId()
+{
+    static const resoa::EpClientConfig d;
+    static TypeId tid =
+        TypeId("ns3::ResoaClient")
+            .SetParent<Object>()
+            .SetGroupName("Resoa")
+            .AddConstructor<ResoaClient>()
+            .AddAttribute("AddressMode",
+                          "Internet addressing mode asked for at registration.",
+                          EnumValue(N_TO_1),
+                          MakeEnumAccessor(&ResoaClient::m_mode),
+                          MakeEnumChecker(N_TO_1, "NTo1", ONE_TO_1, "OneTo1"))
+            .AddAttribute("RequestedAddress",
+                          "1-to-1: the public address asked for (0.0.0.0 = any from the pool).",
+                          Ipv4AddressValue(Ipv4Address::GetAny()),
+                          MakeIpv4AddressAccessor(&ResoaClient::m_requested),
+                          MakeIpv4AddressChecker())
+            .AddAttribute("Name",
+                          "Client name sent at registration (for the server's policy).",
+                          StringValue(""),
+                          MakeStringAccessor(&ResoaClient::m_name),
+                          MakeStringChecker())
+            .AddAttribute("SendBufferSize",
+                          "Per stream socket: bytes Send buffers before the server takes them.",
+                          UintegerValue(d.sendBufferBytes),
+                          MakeUintegerAccessor(&ResoaClient::m_sendBuffer),
+                          MakeUintegerChecker<uint32_t>(1024))
+            .AddAttribute("ReceiveWindow",
+                          "Per socket: bytes the server may push ahead of the application "
+                          "(the credit).",
+                          UintegerValue(d.recvWindowBytes),
+                          MakeUintegerAccessor(&ResoaClient::m_recvWindow),
+                          MakeUintegerChecker<uint32_t>(1024))
+            .AddAttribute("SocketLimit",
+                          "Open sockets allowed before the server states its own limit.",
+                          UintegerValue(d.socketLimit),
+                          MakeUintegerAccessor(&ResoaClient::m_socketLimit),
+                          MakeUintegerChecker<uint16_t>(1))
+            .AddTraceSource("Request",
+                            "An EP message sent to the server: type, rsockID.",
+                            MakeTraceSourceAccessor(&ResoaClient::m_requestTrace),
+                            "ns3::ResoaClient::MessageTracedCallback")
+            .AddTraceSource("Response",
+                            "An EP message from the server: type, rsockID.",
+                            MakeTraceSourceAccessor(&ResoaClient::m_responseTrace),
+                            "ns3::ResoaClient::MessageTracedCallback")
+            .AddTraceSource("SocketOpen",
+                            "An application created a ReSoA socket (or one was accepted).",
+                            MakeTraceSourceAccessor(&ResoaClient::m_socketOpenTrace),
+                            "ns3::ResoaClient::SocketTracedCallback")
+            .AddTraceSource("SocketClose",
+                            "A ReSoA socket was closed by the application.",
+                            MakeTraceSourceAccessor(&ResoaClient::m_socketCloseTrace),
+                            "ns3::ResoaClient::SocketTracedCallback")
+            .AddTraceSource("Registered",
+                            "The server answered the registration.",
+                            MakeTraceSourceAccessor(&ResoaClient::m_registeredTrace),
+                            "ns3::ResoaClient::RegisteredTracedCallback");
+    return tid;
+}
+
+ResoaClient::ResoaClient()
+    : m_handle(0),
+      m_linkUp(false),
+      m_pumping(false),
+      m_mode(N_TO_1),
+      m_sendBuffer(131072),
+      m_recvWindow(131072),
+      m_socketLimit(64)
+{
+    NS_LOG_FUNCTION(this);
+}
+
+ResoaClient::~ResoaClient() = default;
+
+void
+ResoaClient::DoDispose()
+{
+    for (auto& [id, s] : m_sockets)
+    {
+        s->Dispose();
+    }
+    m_sockets.clear();
+    m_lhp = nullptr;
+    m_engine.reset();
+    Object::DoDispose();
+}
+
+void
+ResoaClient::Setup(Ptr<LhpProtocol> lhp, const Address& server)
+{
+    m_lhp = lhp;
+    m_server = server;
+    lhp->SetConnectionCallback(MakeCallback(&ResoaClient::OnConnection, this));
+    lhp->SetReceiveCallback(MakeCallback(&ResoaClient::OnSdu, this));
+    lhp->SetSendSpaceCallback(MakeCallback(&ResoaClient::OnSendSpace, this));
+}
+
+resoa::EpClient&
+ResoaClient::Engine()
+{
+    if (!m_engine)
+    {
+        // Built lazily so attributes set after construction apply.
+        resoa::EpClientConfig cfg;
+        cfg.sendBufferBytes = m_sendBuffer;
+        cfg.recvWindowBytes = m_recvWindow;
+        cfg.socketLimit = m_socketLimit;
+        if (m_lhp)
+        {
+            cfg.maxMessageSize = m_lhp->GetConfig().maxPayload;
+        }
+        m_engine = std::make_unique<resoa::EpClient>(cfg);
+    }
+    return *m_engine;
+}
+
+const resoa::EpClient&
+ResoaClient::GetEngine() const
+{
+    return const_cast<ResoaClient*>(this)->Engine();
+}
+
+Ptr<LhpProtocol>
+ResoaClient::GetLhp() const
+{
+    return m_lhp;
+}
+
+void
+ResoaClient::Start()
+{
+    NS_LOG_FUNCTION(this);
+    NS_ABORT_MSG_UNLESS(m_lhp, "ResoaClient::Start before Setup (use ResoaHelper)");
+    Engine();
+    m_handle = m_lhp->Connect(m_server);
+}
+
+void
+ResoaClient::Crash()
+{
+    NS_LOG_FUNCTION(this);
+    m_lhp->Crash();
+    m_linkUp = false;
+    m_backlog.clear();
+    Engine().OnLinkDown();
+    Pump();
+}
+
+Ptr<Socket>
+ResoaClient::CreateSocket(resoa::EpSockType type)
+{
+    resoa::EpSocketResult r = Engine().Create(type);
+    if (r.error != resoa::ep_errno::kOk)
+    {
+        NS_LOG_WARN("socket() refused: errno " << r.error);
+        return nullptr;
+    }
+    Ptr<ResoaSocket> s;
+    if (type == resoa::EpSockType::Stream)
+    {
+        s = CreateObject<ResoaTcpSocket>();
+    }
+    else
+    {
+        s = CreateObject<ResoaUdpSocket>();
+    }
+    s->Attach(this, r.id, type);
+    Adopt(s);
+    return s;
+}
+
+void
+ResoaClient::Adopt(Ptr<ResoaSocket> socket)
+{
+    m_sockets[socket->GetRsockId()] = socket;
+    m_socketOpenTrace(socket->GetRsockId());
+}
+
+void
+ResoaClient::Forget(uint32_t rsockId)
+{
+    if (m_sockets.erase(rsockId))
+    {
+        m_socketCloseTrace(rsockId);
+    }
+}
+
+bool
+ResoaClient::IsRegistered() const
+{
+    return m_engine && m_engine->IsRegistered();
+}
+
+Ipv4Address
+ResoaClient::GetPublicAddress() const
+{
+    return Ipv4Address(m_engine ? m_engine->GetPublicIpv4() : 0);
+}
+
+void
+ResoaClient::OnConnection(LhpProtocol::Handle h,
+                          LhpProtocol::ConnectionEvent ev,
+                          const Address& peer)
+{
+    if (h != m_handle)
+    {
+        return;
+    }
+    if (ev == LhpProtocol::CONNECTION_UP)
+    {
+        NS_LOG_INFO("LHP link to server " << peer << " up; registering");
+        m_linkUp = true;
+        Engine().OnLinkUp();
+        Engine().Register(m_mode == ONE_TO_1 ? resoa::EpAddrMode::OneTo1 : resoa::EpAddrMode::NTo1,
+                          m_requested.Get(),
+                          m_name);
+    }
+    else
+    {
+        NS_LOG_INFO("LHP link to server " << peer << " lost");
+        m_linkUp = false;
+        m_backlog.clear();
+        Engine().OnLinkDown();
+    }
+    Pump();
+}
+
+void
+ResoaClient::OnSdu(LhpProtocol::Handle h, resoa::LhpChannel ch, Ptr<Packet> sdu)
+{
+    std::vector<uint8_t> bytes(sdu->GetSize());
+    sdu->CopyData(bytes.data(), bytes.size());
+    if (!bytes.empty())
+    {
+        m_responseTrace(bytes.size() > 1 ? bytes[1] : 0, PeekRsock(bytes));
+    }
+    Engine().OnMessage(bytes);
+    Pump();
+}
+
+void
+ResoaClient::OnSendSpace(LhpProtocol::Handle h)
+{
+    Pump();
+}
+
+void
+ResoaClient::Flush()
+{
+    if (!m_linkUp)
+    {
+        return; // messages wait in the engine until the link is up
+    }
+    while (!m_backlog.empty())
+    {
+        if (!m_lhp->Send(m_handle, m_backlog.front().channel, m_backlog.front().bytes))
+        {
+            return;
+        }
+        m_backlog.pop_front();
+    }
+    while (auto out = Engine().PollOutgoing())
+    {
+        m_requestTrace(out->bytes.size() > 1 ? out->bytes[1] : 0, PeekRsock(out->bytes));
+        if (!m_backlog.empty() || !m_lhp->Send(m_handle, out->channel, out->bytes))
+        {
+            m_backlog.push_back(std::move(*out));
+        }
+    }
+}
+
+bool
+ResoaClient::DispatchEvents()
+{
+    bool any = false;
+    while (auto e = Engine().PollEvent())
+    {
+        any = true;
+        if (e->kind == resoa::EpClientEvent::Kind::Registered)
+        {
+            Ipv4Address pub(e->error == 0 ? e->local.Ipv4HostOrder() : 0);
+            NS_LOG_INFO("registered: errno " << e->error << ", public address " << pub);
+            m_registeredTrace(e->error, pub);
+            continue;
+        }
+        auto it = m_sockets.find(e->rsockId);
+        if (it == m_sockets.end())
+        {
+            continue; // closed by the application
+        }
+        Ptr<ResoaSocket> s = it->second; // keep it alive through its callbacks
+        s->HandleEvent(*e);
+    }
+    return any;
+}
+
+void
+ResoaClient::Pump()
+{
+    if (m_pumping)
+    {
+        return; // the outer pump picks up what this call added
+    }
+    m_pumping = true;
+    // Application callbacks run during dispatch may queue more messages and events.
+    bool dispatched;
+    do
+    {
+        Flush();
+        dispatched = DispatchEvents();
+    } while (dispatched || (m_linkUp && m_backlog.empty() && Engine().HasOutgoing()));
+    m_pumping = false;
+}
+
+} // namespace ns3

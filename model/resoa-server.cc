@@ -1,0 +1,327 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+#include "resoa-server.h"
+
+#include "ns3/boolean.h"
+#include "ns3/ipv4.h"
+#include "ns3/log.h"
+#include "ns3/node.h"
+#include "ns3/uinteger.h"
+
+namespace ns3
+{
+
+NS_LOG_COMPONENT_DEFINE("ResoaServer");
+NS_OBJECT_ENSURE_REGISTERED(ResoaServer);
+
+TypeId
+ResoaServer::GetTypeId()
+{
+    static const resoa::EpServerConfig d;
+    static TypeId tid =
+        TypeId("ns3::ResoaServer")
+            .SetParent<Application>()
+            .SetGroupName("Resoa")
+            .AddConstructor<ResoaServer>()
+            .AddAttribute("PublicAddress",
+                          "The address all n-to-1 clients share (0.0.0.0 = the node's first "
+                          "non-loopback IPv4 address).",
+                          Ipv4AddressValue(Ipv4Address::GetAny()),
+                          MakeIpv4AddressAccessor(&ResoaServer::m_publicAddress),
+                          MakeIpv4AddressChecker())
+            .AddAttribute("AllowNTo1",
+                          "Offer the shared public address (n-to-1 mode).",
+                          BooleanValue(d.allowNTo1),
+                          MakeBooleanAccessor(&ResoaServer::m_allowNTo1),
+                          MakeBooleanChecker())
+            .AddAttribute("AllowOneToOne",
+                          "Offer clients their own address from the pool (1-to-1 mode).",
+                          BooleanValue(d.allowOneTo1),
+                          MakeBooleanAccessor(&ResoaServer::m_allowOneToOne),
+                          MakeBooleanChecker())
+            .AddAttribute("SocketLimit",
+                          "Open sockets per client (accepted ones included).",
+                          UintegerValue(d.socketLimit),
+                          MakeUintegerAccessor(&ResoaServer::m_socketLimit),
+                          MakeUintegerChecker<uint16_t>(1))
+            .AddAttribute("ClientWindow",
+                          "Bytes of client stream data the server buffers per socket.",
+                          UintegerValue(d.clientWindowBytes),
+                          MakeUintegerAccessor(&ResoaServer::m_clientWindow),
+                          MakeUintegerChecker<uint32_t>(1024))
+            .AddTraceSource("Request",
+                            "An EP message from a client: session, type, rsockID.",
+                            MakeTraceSourceAccessor(&ResoaServer::m_requestTrace),
+                            "ns3::ResoaServer::MessageTracedCallback")
+            .AddTraceSource("Response",
+                            "An EP message to a client: session, type, rsockID.",
+                            MakeTraceSourceAccessor(&ResoaServer::m_responseTrace),
+                            "ns3::ResoaServer::MessageTracedCallback")
+            .AddTraceSource("SocketOpen",
+                            "A server socket was created; open sockets afterwards.",
+                            MakeTraceSourceAccessor(&ResoaServer::m_socketOpenTrace),
+                            "ns3::ResoaServer::SocketTracedCallback")
+            .AddTraceSource("SocketClose",
+                            "A server socket was released; open sockets afterwards.",
+                            MakeTraceSourceAccessor(&ResoaServer::m_socketCloseTrace),
+                            "ns3::ResoaServer::SocketTracedCallback");
+    return tid;
+}
+
+ResoaServer::ResoaServer()
+    : m_allowOneToOne(false),
+      m_allowNTo1(true),
+      m_socketLimit(64),
+      m_clientWindow(131072),
+      m_running(false),
+      m_lastOpen(0)
+{
+    NS_LOG_FUNCTION(this);
+}
+
+ResoaServer::~ResoaServer() = default;
+
+void
+ResoaServer::DoDispose()
+{
+    m_sessions.clear();
+    m_engine.reset();
+    m_stack.reset();
+    m_lhps.clear();
+    Application::DoDispose();
+}
+
+void
+ResoaServer::AddLhp(Ptr<LhpProtocol> lhp)
+{
+    m_lhps.push_back(lhp);
+}
+
+void
+ResoaServer::AddPoolAddress(Ipv4Address address)
+{
+    m_pool.push_back(address);
+}
+
+const resoa::EpServer*
+ResoaServer::GetEngine() const
+{
+    return m_engine.get();
+}
+
+const Ns3EpSocketStack*
+ResoaServer::GetStack() const
+{
+    return m_stack.get();
+}
+
+uint32_t
+ResoaServer::GetSessionCount() const
+{
+    return m_sessions.size();
+}
+
+uint64_t
+ResoaServer::SessionId(uint32_t lhpIndex, LhpProtocol::Handle h)
+{
+    return (uint64_t(lhpIndex) << 32) | h;
+}
+
+void
+ResoaServer::StartApplication()
+{
+    NS_LOG_FUNCTION(this);
+    NS_ABORT_MSG_IF(m_lhps.empty(), "ResoaServer has no LHP device (use ResoaHelper)");
+    Ipv4Address pub = m_publicAddress;
+    Ptr<Ipv4> ipv4 = GetNode()->GetObject<Ipv4>();
+    NS_ABORT_MSG_UNLESS(ipv4, "ResoaServer needs an Internet stack on its node");
+    for (uint32_t i = 0; pub == Ipv4Address::GetAny() && i < ipv4->GetNInterfaces(); ++i)
+    {
+        for (uint32_t j = 0; j < ipv4->GetNAddresses(i); ++j)
+        {
+            Ipv4Address a = ipv4->GetAddress(i, j).GetLocal();
+            if (!a.IsLocalhost())
+            {
+                pub = a;
+                break;
+            }
+        }
+    }
+    NS_ABORT_MSG_IF(pub == Ipv4Address::GetAny(), "ResoaServer: no public IPv4 address");
+    m_publicAddress = pub;
+
+    resoa::EpServerConfig cfg;
+    cfg.serverIpv4 = pub.Get();
+    cfg.allowNTo1 = m_allowNTo1;
+    cfg.allowOneTo1 = m_allowOneToOne;
+    for (const auto& a : m_pool)
+    {
+        cfg.addressPool.push_back(a.Get());
+    }
+    cfg.socketLimit = m_socketLimit;
+    cfg.clientWindowBytes = m_clientWindow;
+    cfg.maxMessageSize = m_lhps.front()->GetConfig().maxPayload;
+
+    m_stack = std::make_unique<Ns3EpSocketStack>(GetNode());
+    m_engine = std::make_unique<resoa::EpServer>(cfg, *m_stack);
+    m_stack->SetServer(m_engine.get());
+    m_stack->SetAfterEventCallback([this]() { Drain(); });
+    for (uint32_t i = 0; i < m_lhps.size(); ++i)
+    {
+        Ptr<LhpProtocol> lhp = m_lhps[i];
+        lhp->SetAttribute("AcceptIncoming", BooleanValue(true));
+        lhp->SetConnectionCallback(
+            Callback<void, LhpProtocol::Handle, LhpProtocol::ConnectionEvent, const Address&>(
+                [this, i](LhpProtocol::Handle h,
+                          LhpProtocol::ConnectionEvent ev,
+                          const Address& peer) { OnConnection(i, h, ev, peer); }));
+        lhp->SetReceiveCallback(
+            Callback<void, LhpProtocol::Handle, resoa::LhpChannel, Ptr<Packet>>(
+                [this, i](LhpProtocol::Handle h, resoa::LhpChannel ch, Ptr<Packet> p) {
+                    OnSdu(i, h, ch, p);
+                }));
+        lhp->SetSendSpaceCallback(Callback<void, LhpProtocol::Handle>(
+            [this, i](LhpProtocol::Handle h) { OnSendSpace(i, h); }));
+    }
+    m_running = true;
+    NS_LOG_INFO("ReSoA server up at " << pub << " on " << m_lhps.size() << " LHP device(s)");
+}
+
+void
+ResoaServer::StopApplication()
+{
+    NS_LOG_FUNCTION(this);
+    if (!m_running)
+    {
+        return;
+    }
+    m_running = false;
+    // A stopped server is a crashed one: silent on the link, its sockets gone.
+    for (auto& lhp : m_lhps)
+    {
+        lhp->SetAttribute("AcceptIncoming", BooleanValue(false));
+        lhp->Crash();
+    }
+    m_sessions.clear();
+    m_stack->AbortAll();
+}
+
+void
+ResoaServer::OnConnection(uint32_t lhpIndex,
+                          LhpProtocol::Handle h,
+                          LhpProtocol::ConnectionEvent ev,
+                          const Address& peer)
+{
+    if (!m_running)
+    {
+        return;
+    }
+    uint64_t id = SessionId(lhpIndex, h);
+    if (ev == LhpProtocol::CONNECTION_UP)
+    {
+        NS_LOG_INFO("client " << peer << " connected, session " << id);
+        m_sessions[id] = Session{m_lhps[lhpIndex], h, {}};
+        m_engine->OnSessionUp(id);
+    }
+    else
+    {
+        NS_LOG_INFO("client " << peer << " gone (" << (ev == LhpProtocol::CONNECTION_DEAD ? "dead" : "closed")
+                              << "), session " << id);
+        m_sessions.erase(id);
+        m_engine->OnSessionDown(id);
+    }
+    Drain();
+}
+
+void
+ResoaServer::OnSdu(uint32_t lhpIndex, LhpProtocol::Handle h, resoa::LhpChannel ch, Ptr<Packet> sdu)
+{
+    if (!m_running)
+    {
+        return;
+    }
+    std::vector<uint8_t> bytes(sdu->GetSize());
+    sdu->CopyData(bytes.data(), bytes.size());
+    uint64_t id = SessionId(lhpIndex, h);
+    if (bytes.size() >= resoa::kEpHeaderSize)
+    {
+        uint32_t rsock = (uint32_t(bytes[4]) << 24) | (uint32_t(bytes[5]) << 16) |
+                         (uint32_t(bytes[6]) << 8) | bytes[7];
+        m_requestTrace(id, bytes[1], rsock);
+    }
+    m_engine->OnMessage(id, bytes);
+    Drain();
+}
+
+void
+ResoaServer::OnSendSpace(uint32_t lhpIndex, LhpProtocol::Handle h)
+{
+    auto it = m_sessions.find(SessionId(lhpIndex, h));
+    if (it != m_sessions.end())
+    {
+        Flush(it->second);
+    }
+}
+
+void
+ResoaServer::Flush(Session& s)
+{
+    while (!s.backlog.empty())
+    {
+        resoa::EpServerOutgoing& o = s.backlog.front();
+        if (!s.lhp->Send(s.handle, o.channel, o.bytes))
+        {
+            return;
+        }
+        s.backlog.pop_front();
+    }
+}
+
+void
+ResoaServer::Drain()
+{
+    if (!m_engine)
+    {
+        return;
+    }
+    while (auto out = m_engine->PollOutgoing())
+    {
+        auto it = m_sessions.find(out->sessionId);
+        if (it == m_sessions.end())
+        {
+            continue; // the client is gone
+        }
+        Session& s = it->second;
+        if (out->bytes.size() >= resoa::kEpHeaderSize)
+        {
+            uint32_t rsock = (uint32_t(out->bytes[4]) << 24) | (uint32_t(out->bytes[5]) << 16) |
+                             (uint32_t(out->bytes[6]) << 8) | out->bytes[7];
+            m_responseTrace(out->sessionId, out->bytes[1], rsock);
+        }
+        // Order matters on the reliable channel: once something waits, everything waits.
+        if (!s.backlog.empty() || !s.lhp->Send(s.handle, out->channel, out->bytes))
+        {
+            s.backlog.push_back(std::move(*out));
+        }
+    }
+    TraceCounts();
+}
+
+void
+ResoaServer::TraceCounts()
+{
+    const resoa::EpServerStats& st = m_engine->GetStats();
+    uint64_t open = st.socketsCreated - st.socketsClosed;
+    if (open > m_lastOpen)
+    {
+        m_socketOpenTrace(open);
+    }
+    else if (open < m_lastOpen)
+    {
+        m_socketCloseTrace(open);
+    }
+    m_lastOpen = open;
+}
+
+} // namespace ns3

@@ -1,0 +1,108 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+#ifndef RESOA_SERVER_H
+#define RESOA_SERVER_H
+
+#include "ep-server.h"
+#include "lhp-protocol.h"
+#include "ns3-ep-socket-stack.h"
+
+#include "ns3/application.h"
+#include "ns3/ipv4-address.h"
+#include "ns3/traced-callback.h"
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace ns3
+{
+
+/**
+ * \ingroup resoa
+ * \brief The ReSoA server: an Application that runs its clients' socket calls on its own
+ * node's TCP/IP stack.
+ *
+ * It listens for LHP connections on one or more devices (each an LhpProtocol given with
+ * AddLhp), treats each connection as one client session of a resoa::EpServer, and executes
+ * the calls through Ns3EpSocketStack. All clients share PublicAddress (n-to-1); with
+ * AllowOneToOne a client may instead get its own address from the pool (1-to-1); the pool
+ * addresses must be assigned to this node's interfaces so its TCP can use them.
+ *
+ * Stopping the application models a server crash: its LHP goes silent and every socket is
+ * closed, so clients notice through LHP's dead timeout.
+ */
+class ResoaServer : public Application
+{
+  public:
+    /// Trace signature of Request/Response: session, EP message type, rsockID.
+    typedef void (*MessageTracedCallback)(uint64_t session, uint8_t type, uint32_t rsockId);
+    /// Trace signature of SocketOpen/SocketClose: session count of open sockets afterwards.
+    typedef void (*SocketTracedCallback)(uint64_t openSockets);
+
+    static TypeId GetTypeId();
+    ResoaServer();
+    ~ResoaServer() override;
+
+    /// Serves clients that connect through `lhp` (its device must be on this node).
+    void AddLhp(Ptr<LhpProtocol> lhp);
+    /// Adds an address for 1-to-1 clients (it must be configured on this node).
+    void AddPoolAddress(Ipv4Address address);
+
+    /// The engine, for inspection by tests and examples (null before StartApplication).
+    const resoa::EpServer* GetEngine() const;
+    /// The stack adapter, for inspection by tests.
+    const Ns3EpSocketStack* GetStack() const;
+    /// Clients with a live LHP session.
+    uint32_t GetSessionCount() const;
+
+  protected:
+    void DoDispose() override;
+
+  private:
+    void StartApplication() override;
+    void StopApplication() override;
+
+    struct Session
+    {
+        Ptr<LhpProtocol> lhp;
+        LhpProtocol::Handle handle;
+        std::deque<resoa::EpServerOutgoing> backlog; //!< refused by LHP, sent in order later
+    };
+
+    static uint64_t SessionId(uint32_t lhpIndex, LhpProtocol::Handle h);
+    void OnConnection(uint32_t lhpIndex,
+                      LhpProtocol::Handle h,
+                      LhpProtocol::ConnectionEvent ev,
+                      const Address& peer);
+    void OnSdu(uint32_t lhpIndex, LhpProtocol::Handle h, resoa::LhpChannel ch, Ptr<Packet> sdu);
+    void OnSendSpace(uint32_t lhpIndex, LhpProtocol::Handle h);
+    /// Hands the engine's outgoing messages to LHP, keeping order per session.
+    void Drain();
+    void Flush(Session& s);
+    void TraceCounts();
+
+    std::vector<Ptr<LhpProtocol>> m_lhps;
+    std::vector<Ipv4Address> m_pool;
+    Ipv4Address m_publicAddress;
+    bool m_allowOneToOne;
+    bool m_allowNTo1;
+    uint32_t m_socketLimit;
+    uint32_t m_clientWindow;
+    bool m_running;
+    std::unique_ptr<Ns3EpSocketStack> m_stack;
+    std::unique_ptr<resoa::EpServer> m_engine;
+    std::map<uint64_t, Session> m_sessions;
+    uint64_t m_lastOpen;
+
+    TracedCallback<uint64_t, uint8_t, uint32_t> m_requestTrace;
+    TracedCallback<uint64_t, uint8_t, uint32_t> m_responseTrace;
+    TracedCallback<uint64_t> m_socketOpenTrace;
+    TracedCallback<uint64_t> m_socketCloseTrace;
+};
+
+} // namespace ns3
+
+#endif // RESOA_SERVER_H
