@@ -8,7 +8,8 @@ import os
 def _cmake_list(ctx, name):
     """Reads `set(name ...)` from CMakeLists.txt / model/ep-sources.cmake, so the lists live once."""
     files = []
-    for f in ('model/ep-sources.cmake', 'CMakeLists.txt'):
+    for f in ('model/ep-sources.cmake', 'model/napt-sources.cmake',
+              'model/channel-sources.cmake', 'CMakeLists.txt'):
         text = ctx.path.find_node(f).read()
         start = text.find('set(%s' % name)
         if start < 0:

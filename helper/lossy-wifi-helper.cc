@@ -3,6 +3,9 @@
  */
 #include "lossy-wifi-helper.h"
 
+#include "data-frame-error-model.h"
+#include "gilbert-elliott-error-model.h"
+
 #include "ns3/double.h"
 #include "ns3/enum.h"
 #include "ns3/log.h"
@@ -62,6 +65,19 @@ LossyWifiHelper::SetErrorModel(std::string typeName,
         m_errorModel.Set(n1, v1);
     }
     m_useErrorModel = true;
+}
+
+void
+LossyWifiHelper::SetErrorModelFactory(const ObjectFactory& factory)
+{
+    m_errorModel = factory;
+    m_useErrorModel = true;
+}
+
+const std::vector<Ptr<ErrorModel>>&
+LossyWifiHelper::GetErrorModels() const
+{
+    return m_errorModels;
 }
 
 void
@@ -158,6 +174,14 @@ LossyWifiHelper::AssignStreams(NetDeviceContainer devices, int64_t stream)
         if (Ptr<RateErrorModel> rem = DynamicCast<RateErrorModel>(em))
         {
             used += rem->AssignStreams(stream + used);
+        }
+        else if (Ptr<GilbertElliottErrorModel> ge = DynamicCast<GilbertElliottErrorModel>(em))
+        {
+            used += ge->AssignStreams(stream + used);
+        }
+        else if (Ptr<DataFrameErrorModel> df = DynamicCast<DataFrameErrorModel>(em))
+        {
+            used += df->AssignStreams(stream + used);
         }
     }
     return used;

@@ -36,6 +36,10 @@ class LossyWifiHelper
     void SetErrorModel(std::string typeName,
                        const std::string& n1 = "",
                        const AttributeValue& v1 = EmptyAttributeValue());
+    /// Any configured error-model factory (several attributes), one model per PHY.
+    void SetErrorModelFactory(const ObjectFactory& factory);
+    /// The models attached by Install, one per PHY in device order (for their counters).
+    const std::vector<Ptr<ErrorModel>>& GetErrorModels() const;
     /// MAC retry limit (WifiRemoteStationManager MaxSsrc and MaxSlrc).
     void SetMacRetries(uint32_t retries);
     /// Constant PHY modes for data and control frames (e.g. "OfdmRate54Mbps").

@@ -58,6 +58,12 @@ ResoaHelper::InstallClient(Ptr<NetDevice> device, const Address& serverLhpAddres
     node->AggregateObject(client);
     node->AggregateObject(CreateObject<ResoaTcpSocketFactory>());
     node->AggregateObject(CreateObject<ResoaUdpSocketFactory>());
+    if (!node->GetObject<TcpSocketFactory>())
+    {
+        // Pure ReSoA: ReSoA is the node's TCP and UDP.
+        node->AggregateObject(CreateObject<ResoaStackTcpSocketFactory>());
+        node->AggregateObject(CreateObject<ResoaStackUdpSocketFactory>());
+    }
     Simulator::ScheduleWithContext(node->GetId(), start, &ResoaClient::Start, client);
     return client;
 }

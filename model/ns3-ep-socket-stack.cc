@@ -65,6 +65,12 @@ Ns3EpSocketStack::SetAfterEventCallback(std::function<void()> cb)
 }
 
 void
+Ns3EpSocketStack::SetSourceRouting(Ptr<ResoaSourceRouting> routing)
+{
+    m_sourceRouting = routing;
+}
+
+void
 Ns3EpSocketStack::AbortAll()
 {
     auto entries = std::move(m_entries);
@@ -217,13 +223,22 @@ Ns3EpSocketStack::Create(resoa::EpSockType type, std::int32_t& error)
 std::int32_t
 Ns3EpSocketStack::Bind(resoa::EpHandle h, const resoa::EpAddress& local)
 {
-    Ptr<Socket> s = Find(h);
-    if (!s)
+    auto it = m_entries.find(h);
+    if (it == m_entries.end())
     {
         return resoa::ep_errno::kEbadf;
     }
+    Ptr<Socket> s = it->second.socket;
     int rc = local.family == 0 ? s->Bind() : s->Bind(ResoaToNs3Address(local));
-    return rc == 0 ? resoa::ep_errno::kOk : ResoaErrnoFromSocket(s->GetErrno());
+    if (rc != 0)
+    {
+        return ResoaErrnoFromSocket(s->GetErrno());
+    }
+    if (local.family == 4)
+    {
+        it->second.boundAddress = Ipv4Address(local.Ipv4HostOrder());
+    }
+    return resoa::ep_errno::kOk;
 }
 
 std::int32_t
@@ -246,7 +261,18 @@ Ns3EpSocketStack::Connect(resoa::EpHandle h, const resoa::EpAddress& peer)
         return resoa::ep_errno::kEbadf;
     }
     Ptr<Socket> s = it->second.socket;
-    if (s->Connect(ResoaToNs3Address(peer)) != 0)
+    // ns-3's TCP takes the local address from the route on connect; keep the bound one.
+    bool hinted = m_sourceRouting && it->second.boundAddress != Ipv4Address::GetAny();
+    if (hinted)
+    {
+        m_sourceRouting->SetSourceHint(it->second.boundAddress);
+    }
+    int rc = s->Connect(ResoaToNs3Address(peer));
+    if (hinted)
+    {
+        m_sourceRouting->SetSourceHint(Ipv4Address::GetAny());
+    }
+    if (rc != 0)
     {
         return ResoaErrnoFromSocket(s->GetErrno());
     }

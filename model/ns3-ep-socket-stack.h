@@ -5,6 +5,7 @@
 #define RESOA_NS3_EP_SOCKET_STACK_H
 
 #include "ep-socket-stack.h"
+#include "resoa-source-routing.h"
 
 #include "ns3/address.h"
 #include "ns3/node.h"
@@ -41,6 +42,8 @@ class Ns3EpSocketStack : public resoa::EpSocketStack
     /// Called after every engine call the stack made from a socket event, so the owner can
     /// drain the engine's outgoing messages.
     void SetAfterEventCallback(std::function<void()> cb);
+    /// Routing decorator used to connect from a bound address (1-to-1 mode); may be null.
+    void SetSourceRouting(Ptr<ResoaSourceRouting> routing);
     /// Closes every socket still open (server stop or crash).
     void AbortAll();
     /// Open sockets, for tests.
@@ -79,6 +82,7 @@ class Ns3EpSocketStack : public resoa::EpSocketStack
         Ptr<Socket> socket;
         resoa::EpSockType type = resoa::EpSockType::None;
         bool connected = false;
+        Ipv4Address boundAddress = Ipv4Address::GetAny();
     };
 
     resoa::EpHandle Adopt(Ptr<Socket> socket, resoa::EpSockType type);
@@ -92,6 +96,7 @@ class Ns3EpSocketStack : public resoa::EpSocketStack
     Ptr<Node> m_node;
     resoa::EpServer* m_server = nullptr;
     std::function<void()> m_afterEvent;
+    Ptr<ResoaSourceRouting> m_sourceRouting;
     std::map<resoa::EpHandle, Entry> m_entries;
     resoa::EpHandle m_next = 1;
 };

@@ -167,6 +167,10 @@ ResoaServer::StartApplication()
     m_engine = std::make_unique<resoa::EpServer>(cfg, *m_stack);
     m_stack->SetServer(m_engine.get());
     m_stack->SetAfterEventCallback([this]() { Drain(); });
+    if (m_allowOneToOne)
+    {
+        m_stack->SetSourceRouting(ResoaSourceRouting::InstallOn(GetNode()));
+    }
     for (uint32_t i = 0; i < m_lhps.size(); ++i)
     {
         Ptr<LhpProtocol> lhp = m_lhps[i];

@@ -13,6 +13,8 @@ namespace ns3
 NS_LOG_COMPONENT_DEFINE("ResoaSocketFactory");
 NS_OBJECT_ENSURE_REGISTERED(ResoaTcpSocketFactory);
 NS_OBJECT_ENSURE_REGISTERED(ResoaUdpSocketFactory);
+NS_OBJECT_ENSURE_REGISTERED(ResoaStackTcpSocketFactory);
+NS_OBJECT_ENSURE_REGISTERED(ResoaStackUdpSocketFactory);
 
 namespace
 {
@@ -29,7 +31,7 @@ TypeId
 ResoaTcpSocketFactory::GetTypeId()
 {
     static TypeId tid = TypeId("ns3::ResoaTcpSocketFactory")
-                            .SetParent<TcpSocketFactory>()
+                            .SetParent<SocketFactory>()
                             .SetGroupName("Resoa")
                             .AddConstructor<ResoaTcpSocketFactory>();
     return tid;
@@ -45,7 +47,7 @@ TypeId
 ResoaUdpSocketFactory::GetTypeId()
 {
     static TypeId tid = TypeId("ns3::ResoaUdpSocketFactory")
-                            .SetParent<UdpSocketFactory>()
+                            .SetParent<SocketFactory>()
                             .SetGroupName("Resoa")
                             .AddConstructor<ResoaUdpSocketFactory>();
     return tid;
@@ -53,6 +55,38 @@ ResoaUdpSocketFactory::GetTypeId()
 
 Ptr<Socket>
 ResoaUdpSocketFactory::CreateSocket()
+{
+    return CreateResoaSocket(this, resoa::EpSockType::Dgram);
+}
+
+TypeId
+ResoaStackTcpSocketFactory::GetTypeId()
+{
+    static TypeId tid = TypeId("ns3::ResoaStackTcpSocketFactory")
+                            .SetParent<TcpSocketFactory>()
+                            .SetGroupName("Resoa")
+                            .AddConstructor<ResoaStackTcpSocketFactory>();
+    return tid;
+}
+
+Ptr<Socket>
+ResoaStackTcpSocketFactory::CreateSocket()
+{
+    return CreateResoaSocket(this, resoa::EpSockType::Stream);
+}
+
+TypeId
+ResoaStackUdpSocketFactory::GetTypeId()
+{
+    static TypeId tid = TypeId("ns3::ResoaStackUdpSocketFactory")
+                            .SetParent<UdpSocketFactory>()
+                            .SetGroupName("Resoa")
+                            .AddConstructor<ResoaStackUdpSocketFactory>();
+    return tid;
+}
+
+Ptr<Socket>
+ResoaStackUdpSocketFactory::CreateSocket()
 {
     return CreateResoaSocket(this, resoa::EpSockType::Dgram);
 }

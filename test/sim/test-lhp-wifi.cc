@@ -151,7 +151,7 @@ TEST(LhpOverWifiBadInput, MalformedFramesAreDroppedAndTransferSurvives)
     Address ap = s.devices.Get(0)->GetAddress();
     for (size_t i = 0; i < junk.size(); ++i)
     {
-        Simulator::Schedule(Seconds(0.6 + 0.01 * i), [sta, ap, j = junk[i]]() {
+        Simulator::Schedule(Seconds(0.3 + 0.01 * i), [sta, ap, j = junk[i]]() {
             sta->Send(Create<Packet>(j.data(), j.size()), ap, 0x88B5);
         });
     }
