@@ -46,9 +46,13 @@ EpServer::FlushPending(EpServerSocket& sock)
             break; // TCP's send buffer is full: retry on OnWritable
         }
     }
-    // Batched like the client's: at the threshold, or at the end of the client's burst.
+    // Batched like the client's: at the threshold, or at the end of the client's burst when
+    // its remaining credit runs low. (Crediting every short Data would cost one frame on the
+    // air per frame of data for an application writing in small pieces.)
+    const bool burstEnded = sock.pending.empty() && sock.lastDataShort &&
+                            sock.clientAllowance < m_creditThreshold;
     if (sock.state != EpServerSocketState::Closing && sock.creditOwed > 0 &&
-        (sock.creditOwed >= m_creditThreshold || (sock.pending.empty() && sock.lastDataShort)))
+        (sock.creditOwed >= m_creditThreshold || burstEnded))
     {
         sock.clientAllowance += sock.creditOwed;
         SendCredit(sock, sock.creditOwed);

@@ -116,6 +116,12 @@ ResoaServer::GetStack() const
     return m_stack.get();
 }
 
+const std::vector<Ptr<LhpProtocol>>&
+ResoaServer::GetLhps() const
+{
+    return m_lhps;
+}
+
 uint32_t
 ResoaServer::GetSessionCount() const
 {

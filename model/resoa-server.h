@@ -55,6 +55,8 @@ class ResoaServer : public Application
     const resoa::EpServer* GetEngine() const;
     /// The stack adapter, for inspection by tests.
     const Ns3EpSocketStack* GetStack() const;
+    /// The LHP instances this server listens on (for their counters).
+    const std::vector<Ptr<LhpProtocol>>& GetLhps() const;
     /// Clients with a live LHP session.
     uint32_t GetSessionCount() const;
 

@@ -1,0 +1,134 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ *
+ * One run of the comparison ReSoA vs NAT vs plain TCP (and the saturated-UDP limit) over a
+ * lossy 802.11a hop, on the same topology for every system:
+ *
+ *   STAs ))) 802.11a (54/24 Mbit/s, loss) ((( AP/router --- p2p (rate, rtt/2) --- host
+ *
+ * Appends one CSV row (every parameter, then the results) to --csv; the columns are
+ * documented in docs/compare-csv.md. analysis/sweep.py runs it over parameter grids.
+ *
+ *   ./build/examples/resoa-compare --system=resoa --frameLoss=0.3 --macRetries=2 --csv=out.csv
+ */
+#include "ns3/compare-scenario.h"
+#include "ns3/core-module.h"
+
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <numeric>
+#include <sstream>
+
+using namespace ns3;
+
+namespace
+{
+
+const char* kHeader =
+    "system,direction,flows,clients,frame_loss,burst_bad_ms,burst_good_ms,mac_retries,rtt_ms,"
+    "link_rate,tcp,min_rto_ms,bytes,duration_s,seed,run,goodput_mbps,per_client_mbps,jain,"
+    "flows_done,fct_mean_s,fct_p50_s,fct_p95_s,fcts,mac_retx,lhp_retx,tcp_retx,frames_per_kb,"
+    "outage_s,deassoc,sim_wall_s";
+
+std::string
+Joined(const std::vector<double>& v, int precision)
+{
+    std::ostringstream os;
+    os << std::setprecision(precision);
+    for (size_t i = 0; i < v.size(); ++i)
+    {
+        os << (i ? " " : "") << v[i];
+    }
+    return os.str();
+}
+
+double
+Percentile(std::vector<double> v, double q)
+{
+    if (v.empty())
+    {
+        return 0;
+    }
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, size_t(q * (v.size() - 1) + 0.5))];
+}
+
+std::string
+CsvRow(const CompareConfig& c, const CompareResult& r, double wall)
+{
+    double fctMean = r.fcts.empty()
+                         ? 0
+                         : std::accumulate(r.fcts.begin(), r.fcts.end(), 0.0) / r.fcts.size();
+    std::ostringstream os;
+    os << std::setprecision(6);
+    os << c.system << ',' << c.direction << ',' << c.flows << ',' << c.clients << ','
+       << c.frameLoss << ',' << c.burstBadMs << ',' << c.burstGoodMs << ',' << c.macRetries << ','
+       << c.rttMs << ',' << c.linkRate << ',' << c.tcp << ',' << c.minRtoMs << ',' << c.bytes
+       << ',' << c.duration << ',' << c.seed << ',' << c.run << ',' << r.goodputMbps << ','
+       << Joined(r.perClientMbps, 6) << ',' << r.jain << ',' << r.fcts.size() << ',' << fctMean
+       << ',' << Percentile(r.fcts, 0.5) << ',' << Percentile(r.fcts, 0.95) << ','
+       << Joined(r.fcts, 5) << ',' << r.macRetx << ',' << r.lhpRetx << ',' << r.tcpRetx << ','
+       << r.framesPerKb << ',' << r.outageSeconds << ',' << r.deassociations << ',' << wall;
+    return os.str();
+}
+
+} // namespace
+
+int
+main(int argc, char* argv[])
+{
+    CompareConfig c;
+    std::string csv;
+    CommandLine cmd(__FILE__);
+    cmd.AddValue("system", "resoa | nat | tcp | limit", c.system);
+    cmd.AddValue("direction", "up (STAs send to the host)", c.direction);
+    cmd.AddValue("flows", "bulk | web", c.flows);
+    cmd.AddValue("clients", "number of STAs", c.clients);
+    cmd.AddValue("frameLoss", "i.i.d. frame loss on data frames and ACKs (0-1)", c.frameLoss);
+    cmd.AddValue("burstBadMs", "Gilbert-Elliott mean fade in ms (0 = no bursts)", c.burstBadMs);
+    cmd.AddValue("burstGoodMs", "Gilbert-Elliott mean time between fades in ms", c.burstGoodMs);
+    cmd.AddValue("macRetries", "802.11 MAC transmissions per frame (MaxSsrc)", c.macRetries);
+    cmd.AddValue("rtt", "approximate RTT in ms (wired one-way delay = rtt/2)", c.rttMs);
+    cmd.AddValue("linkRate", "wired link rate", c.linkRate);
+    cmd.AddValue("tcp", "TCP congestion control (NewReno, Cubic, ...)", c.tcp);
+    cmd.AddValue("minRto", "TCP minimum RTO in ms (ns-3 1000, Linux 200)", c.minRtoMs);
+    cmd.AddValue("bytes", "bulk: bytes per client (0 = run for --duration)", c.bytes);
+    cmd.AddValue("duration", "seconds of traffic", c.duration);
+    cmd.AddValue("webFlowBytes", "web: mean flow size in bytes", c.webFlowBytes);
+    cmd.AddValue("seed", "RngSeedManager seed", c.seed);
+    cmd.AddValue("run", "RngSeedManager run", c.run);
+    cmd.AddValue("pcap", "write pcap files", c.pcap);
+    cmd.AddValue("csv", "append the result row to this file", csv);
+    cmd.Parse(argc, argv);
+
+    std::string err = ValidateCompareConfig(c);
+    if (!err.empty())
+    {
+        std::cerr << "resoa-compare: " << err << "\n";
+        return 2;
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    CompareResult r = RunCompare(c);
+    double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::string row = CsvRow(c, r, wall);
+    std::cout << kHeader << "\n" << row << "\n";
+    if (!csv.empty())
+    {
+        std::ifstream probe(csv);
+        bool fresh = !probe.good() || probe.peek() == std::ifstream::traits_type::eof();
+        std::ofstream out(csv, std::ios::app);
+        if (!out)
+        {
+            std::cerr << "resoa-compare: cannot write " << csv << "\n";
+            return 1;
+        }
+        if (fresh)
+        {
+            out << kHeader << "\n";
+        }
+        out << row << "\n";
+    }
+    return 0;
+}
