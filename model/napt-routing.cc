@@ -578,3 +578,16 @@ NaptRouting::PrintRoutingTable(Ptr<OutputStreamWrapper> stream, Time::Unit unit)
 }
 
 } // namespace ns3
+
+namespace ns3
+{
+
+void
+NaptRouting::Restart()
+{
+    NS_LOG_FUNCTION(this);
+    m_table = NaptMappingTable();
+    m_alg.reset();
+}
+
+} // namespace ns3

@@ -113,6 +113,9 @@ class NaptRouting : public Ipv4RoutingProtocol
     Ipv4Address GetPublicAddress() const;
     /// Lines the FTP ALG rewrote (0 when it is off).
     uint32_t GetAlgRewrites() const;
+    /// Forgets every mapping and ALG state at once, as a router reboot does (paper Table 4.1,
+    /// "intermediate state"): established connections through the NAT then break.
+    void Restart();
 
     // Ipv4RoutingProtocol
     Ptr<Ipv4Route> RouteOutput(Ptr<Packet> p,
