@@ -455,6 +455,19 @@ LhpProtocol::ReceiveFromDevice(Ptr<NetDevice> device,
         Pump(h);
         return;
     }
+    if (frame.type == resoa::LhpFrameType::Close && !(frame.flags & resoa::kFlagResponse))
+    {
+        // We retired this connection when it closed; our Close|Response may have been lost,
+        // so answer again, statelessly, or the peer would end Dead instead of Closed.
+        resoa::LhpFrame reply;
+        reply.type = resoa::LhpFrameType::Close;
+        reply.flags = resoa::kFlagResponse;
+        reply.channel = frame.channel;
+        reply.connId = frame.connId;
+        std::vector<uint8_t> out = resoa::EncodeLhpFrame(reply);
+        m_device->Send(Create<Packet>(out.data(), out.size()), mac, resoa::kLhpEtherType);
+        return;
+    }
     NS_LOG_LOGIC("LHP frame for unknown connection " << frame.connId << " from " << mac);
     m_dropTrace(packet, "unknown connection");
 }

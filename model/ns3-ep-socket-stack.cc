@@ -21,6 +21,12 @@ namespace ns3
 
 NS_LOG_COMPONENT_DEFINE("Ns3EpSocketStack");
 
+namespace
+{
+/// A read that frees space while the advertised window is below this forces a window update.
+constexpr uint32_t kWindowUpdateBelow = 4 * 1448;
+} // namespace
+
 Address
 ResoaToNs3Address(const resoa::EpAddress& a)
 {
@@ -311,11 +317,31 @@ Ns3EpSocketStack::Read(resoa::EpHandle h, std::size_t maxBytes)
         return out;
     }
     uint32_t cap = static_cast<uint32_t>(std::min<std::size_t>(maxBytes, 0x7FFFFFFF));
+    Ptr<TcpSocket> tcp = DynamicCast<TcpSocket>(s);
+    uint32_t bufSize = 0;
+    bool windowWasSmall = false;
+    if (tcp)
+    {
+        UintegerValue v;
+        tcp->GetAttribute("RcvBufSize", v);
+        bufSize = static_cast<uint32_t>(v.Get());
+        windowWasSmall = bufSize - std::min(bufSize, s->GetRxAvailable()) < kWindowUpdateBelow;
+    }
     Ptr<Packet> p = s->Recv(cap, 0);
     if (p && p->GetSize() > 0)
     {
         out.resize(p->GetSize());
         p->CopyData(out.data(), out.size());
+        if (windowWasSmall)
+        {
+            // ns-3 3.37's TCP sends no window update when its application reads, and a peer
+            // facing a window below one segment neither sends nor probes: the transfer would
+            // stall for good. Growing the receive buffer makes TCP announce its window (it
+            // "actively informs the other end" on a size increase); shrink first so the size
+            // ends where it was.
+            tcp->SetAttribute("RcvBufSize", UintegerValue(bufSize - 1));
+            tcp->SetAttribute("RcvBufSize", UintegerValue(bufSize));
+        }
     }
     return out;
 }
