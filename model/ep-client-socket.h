@@ -63,6 +63,7 @@ struct EpClientSocket
     EpAddress peer;          //!< cached peer (connected sockets)
 
     std::deque<std::uint8_t> unsent;
+    bool holdPartial = false; //!< a write turn is open: keep a partial chunk (coalesceWrites)
     std::uint64_t inFlight = 0;
     std::uint64_t sendAllowance = 0;
 

@@ -338,6 +338,7 @@ EpClient::Send(std::uint32_t id, const std::uint8_t* data, std::size_t len)
     }
     r.bytes = std::min(len, space);
     s->unsent.insert(s->unsent.end(), data, data + r.bytes);
+    s->holdPartial = m_config.coalesceWrites;
     Pump(*s);
     return r;
 }
@@ -911,6 +912,22 @@ EpClient::MaybeReturnCredit(EpClientSocket& s, bool force)
     m_stats.creditsSent++;
 }
 
+void
+EpClient::FlushPartial()
+{
+    for (auto& [id, s] : m_sockets)
+    {
+        if (s.holdPartial)
+        {
+            s.holdPartial = false;
+            if (!s.appClosed && !s.unsent.empty())
+            {
+                Pump(s); // only partial chunks were held, so this never finishes a close
+            }
+        }
+    }
+}
+
 bool
 EpClient::Pump(EpClientSocket& s)
 {
@@ -919,9 +936,16 @@ EpClient::Pump(EpClientSocket& s)
         (s.state == EpClientSocketState::Connected || s.state == EpClientSocketState::Connecting);
     if (flushable)
     {
+        // Only while the application's write turn is open; a Credit arriving later must not
+        // leave a held chunk behind.
+        const bool holdPartial = s.holdPartial && !s.shutWr && !s.appClosed;
         while (!s.unsent.empty() && s.sendAllowance > 0)
         {
             std::size_t n = std::min<std::uint64_t>({s.unsent.size(), s.sendAllowance, m_chunk});
+            if (holdPartial && n == s.unsent.size() && n < m_chunk)
+            {
+                break; // more writes may follow in this turn; FlushPartial sends the rest
+            }
             EpMessage m;
             m.type = EpType::Data;
             m.rsockId = s.id;

@@ -30,6 +30,9 @@ struct EpClientConfig
     std::size_t maxMessageSize = 1476;    //!< largest EP message (one LHP SDU)
     std::size_t creditThreshold = 0;      //!< return Credit at this many consumed bytes;
                                           //!< 0 = recvWindowBytes / 4
+    /// Hold a partial Data chunk until FlushPartial(), so many small writes in one driver
+    /// turn (one simulator event, one epoll round) fill whole LHP frames.
+    bool coalesceWrites = false;
 };
 
 /// Counters for traces and tests.
@@ -208,6 +211,8 @@ class EpClient
     /// A new LHP link is up (call Register again). Calls needing the server work again.
     void OnLinkUp();
     /// Next message to hand to LHP, on the channel it names.
+    /// Sends the partial chunks coalesceWrites held back (call at the end of a driver turn).
+    void FlushPartial();
     std::optional<EpOutgoing> PollOutgoing();
     /// True if PollOutgoing would return a message.
     bool HasOutgoing() const;

@@ -8,6 +8,7 @@
 #include "ns3/enum.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
+#include "ns3/simulator.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
 
@@ -139,6 +140,7 @@ ResoaClient::Engine()
         cfg.sendBufferBytes = m_sendBuffer;
         cfg.recvWindowBytes = m_recvWindow;
         cfg.socketLimit = m_socketLimit;
+        cfg.coalesceWrites = true; // FlushPartial runs at the end of each simulator event
         if (m_lhp)
         {
             cfg.maxMessageSize = m_lhp->GetConfig().maxPayload;
@@ -326,6 +328,26 @@ ResoaClient::DispatchEvents()
         s->HandleEvent(*e);
     }
     return any;
+}
+
+void
+ResoaClient::EndOfTurn()
+{
+    m_flushScheduled = false;
+    Engine().FlushPartial();
+    Pump();
+}
+
+void
+ResoaClient::NoteWrite()
+{
+    if (!m_flushScheduled)
+    {
+        // Small writes made during this event coalesce into whole frames; what is left of a
+        // chunk goes out right after the event, at the same simulated time.
+        m_flushScheduled = true;
+        Simulator::ScheduleNow(&ResoaClient::EndOfTurn, this);
+    }
 }
 
 void

@@ -76,6 +76,8 @@ class ResoaClient : public Object
     // Used by ResoaSocket: run an engine call, then move messages and events.
     resoa::EpClient& Engine();
     void Pump();
+    /// The application wrote stream data: flush partial chunks at the end of this event.
+    void NoteWrite();
     void Forget(uint32_t rsockId);
     void Adopt(Ptr<ResoaSocket> socket);
 
@@ -89,12 +91,15 @@ class ResoaClient : public Object
     /// Hands engine events to their sockets; true if there were any.
     bool DispatchEvents();
     void Flush();
+    /// End of a simulator event: send the partial chunks the engine held back.
+    void EndOfTurn();
 
     Ptr<LhpProtocol> m_lhp;
     Address m_server;
     LhpProtocol::Handle m_handle;
     bool m_linkUp;
     bool m_pumping;
+    bool m_flushScheduled = false;
     AddressMode m_mode;
     Ipv4Address m_requested;
     std::string m_name;

@@ -291,6 +291,7 @@ ResoaSocket::Send(Ptr<Packet> p, uint32_t flags)
     std::vector<uint8_t> bytes(size);
     p->CopyData(bytes.data(), size);
     resoa::EpIoResult r = m_client->Engine().Send(m_id, bytes.data(), size);
+    m_client->NoteWrite();
     m_client->Pump();
     if (r.error != 0)
     {

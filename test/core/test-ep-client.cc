@@ -567,3 +567,54 @@ TEST(EpClient, GetSockOptAnswerCarriesValue)
 } // namespace
 } // namespace test
 } // namespace resoa
+
+namespace resoa
+{
+namespace test
+{
+namespace
+{
+
+TEST(EpClientCoalesce, SmallWritesInOneTurnFillWholeChunks)
+{
+    EpClientConfig cfg = SmallConfig();
+    cfg.coalesceWrites = true;
+    EpClient c(cfg);
+    std::uint32_t id = Connected(c);
+    Feed(c, CreditMsg(id, 4000));
+    std::vector<std::uint8_t> data = Pattern(2500, 3);
+    for (std::size_t off = 0; off < data.size(); off += 100)
+    {
+        ASSERT_EQ(c.Send(id, data.data() + off, 100).bytes, 100u);
+    }
+    // Whole 1000-byte chunks go at once; the 500-byte tail waits for the end of the turn.
+    std::vector<Sent> out = Drain(c);
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0].msg.payload.size(), 1000u);
+    EXPECT_EQ(out[1].msg.payload.size(), 1000u);
+    c.FlushPartial();
+    std::vector<Sent> tail = Drain(c);
+    ASSERT_EQ(tail.size(), 1u);
+    EXPECT_EQ(tail[0].msg.payload.size(), 500u);
+    out.insert(out.end(), tail.begin(), tail.end());
+    EXPECT_EQ(Concat(out, EpType::Data), data);
+}
+
+TEST(EpClientCoalesce, HeldTailLeavesWhenCreditArrivesAfterTheTurn)
+{
+    EpClientConfig cfg = SmallConfig();
+    cfg.coalesceWrites = true;
+    EpClient c(cfg);
+    std::uint32_t id = Connected(c);
+    std::vector<std::uint8_t> data = Pattern(100, 4);
+    ASSERT_EQ(c.Send(id, data.data(), data.size()).bytes, 100u);
+    c.FlushPartial(); // the turn ends before the server granted any credit
+    EXPECT_TRUE(Drain(c).empty());
+    Feed(c, CreditMsg(id, 4000));
+    std::vector<Sent> out = Drain(c);
+    EXPECT_EQ(Concat(out, EpType::Data), data);
+}
+
+} // namespace
+} // namespace test
+} // namespace resoa
