@@ -3,8 +3,8 @@
  */
 #include "lossy-wifi-helper.h"
 
-#include "data-frame-error-model.h"
-#include "gilbert-elliott-error-model.h"
+#include "ns3/data-frame-error-model.h"
+#include "ns3/gilbert-elliott-error-model.h"
 
 #include "ns3/double.h"
 #include "ns3/enum.h"
