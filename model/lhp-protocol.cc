@@ -170,7 +170,8 @@ LhpProtocol::GetTypeId()
 LhpProtocol::LhpProtocol()
     : m_acceptIncoming(false),
       m_rng(CreateObject<UniformRandomVariable>()),
-      m_nextHandle(1)
+      m_nextHandle(1),
+      m_queueRetry(MicroSeconds(100))
 {
     NS_LOG_FUNCTION(this);
 }
@@ -190,6 +191,8 @@ LhpProtocol::DoDispose()
     }
     m_connections.clear();
     m_byPeer.clear();
+    m_blocked.clear();
+    m_retryEvent.Cancel();
     m_device = nullptr;
     m_receiveCb = MakeNullCallback<void, Handle, resoa::LhpChannel, Ptr<Packet>>();
     m_connectionCb = MakeNullCallback<void, Handle, ConnectionEvent, const Address&>();
@@ -349,6 +352,8 @@ LhpProtocol::Crash()
     }
     m_connections.clear();
     m_byPeer.clear();
+    m_blocked.clear();
+    m_retryEvent.Cancel();
 }
 
 void
@@ -533,7 +538,7 @@ LhpProtocol::PumpOnce(Handle h, Connection& c)
         }
     }
     std::vector<uint8_t> frame;
-    while (true)
+    while (m_blocked.empty())
     {
         uint64_t retxBefore = c.link->GetStats().retransmissions;
         if (!c.link->PollTransmit(now, frame))
@@ -546,7 +551,18 @@ LhpProtocol::PumpOnce(Handle h, Connection& c)
         {
             m_retransmitTrace(p, h);
         }
-        m_device->Send(p, c.peer, resoa::kLhpEtherType);
+        // Send a copy: a device that refuses a frame may already have added its header.
+        if (!m_device->Send(p->Copy(), c.peer, resoa::kLhpEtherType))
+        {
+            // The device queue is full (LHP frames bypass traffic control). Keep the frame
+            // and stop polling the links until the queue drains: dropping it here would only
+            // make LHP retransmit it later, with a backed-off timer.
+            m_blocked.push_back({p, c.peer});
+            if (!m_retryEvent.IsRunning())
+            {
+                m_retryEvent = Simulator::Schedule(m_queueRetry, &LhpProtocol::RetryBlocked, this);
+            }
+        }
     }
     std::optional<resoa::TimePoint> deadline = c.link->NextDeadline();
     if (!deadline)
@@ -561,6 +577,30 @@ LhpProtocol::PumpOnce(Handle h, Connection& c)
         Time delay = at > Simulator::Now() ? at - Simulator::Now() : Time(0);
         c.timer = Simulator::Schedule(delay, &LhpProtocol::OnTimer, this, h);
         c.timerAt = at;
+    }
+}
+
+void
+LhpProtocol::RetryBlocked()
+{
+    while (!m_blocked.empty())
+    {
+        Ptr<Packet> copy = m_blocked.front().first->Copy();
+        if (!m_device->Send(copy, m_blocked.front().second, resoa::kLhpEtherType))
+        {
+            m_retryEvent = Simulator::Schedule(m_queueRetry, &LhpProtocol::RetryBlocked, this);
+            return;
+        }
+        m_blocked.pop_front();
+    }
+    std::vector<Handle> handles;
+    for (const auto& [h, c] : m_connections)
+    {
+        handles.push_back(h);
+    }
+    for (Handle h : handles)
+    {
+        Pump(h);
     }
 }
 

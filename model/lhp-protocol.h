@@ -17,6 +17,7 @@
 #include "ns3/random-variable-stream.h"
 #include "ns3/traced-callback.h"
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -164,6 +165,8 @@ class LhpProtocol : public Object
     void Pump(Handle h);
     void PumpOnce(Handle h, Connection& c);
     void OnTimer(Handle h);
+    /// Hands frames the device refused to it again, then resumes the links.
+    void RetryBlocked();
     void Retire(Handle h, ConnectionEvent why);
     static resoa::TimePoint Now();
 
@@ -175,6 +178,9 @@ class LhpProtocol : public Object
     std::map<std::pair<Mac48Address, uint32_t>, Handle> m_byPeer;
     Handle m_nextHandle;
     resoa::LhpStats m_retiredStats; //!< counters of connections already removed
+    std::deque<std::pair<Ptr<Packet>, Mac48Address>> m_blocked; //!< refused by a full queue
+    EventId m_retryEvent;
+    Time m_queueRetry; //!< how soon to offer a refused frame again
 
     ReceiveCallback m_receiveCb;
     ConnectionCallback m_connectionCb;
