@@ -746,7 +746,11 @@ TEST_P(ResidualLoss, DeliveredFractionIsOneMinusPToTheN)
     // "all frames" nothing is protected, which is the same as the helper's SetFrameLoss. The
     // loss starts at 1.9 s, after association: association under loss has traps of its own
     // (see AssociationMonitor tests), this measures what the MAC retries leave for data.
-    Config::SetDefault("ns3::DataFrameErrorModel::ProtectManagement", BooleanValue(c.dataOnly));
+    // Beacons stay protected in every case: at p = 0.5 a station otherwise loses association
+    // in about a third of long runs (an outage, measured by the AssociationMonitor tests),
+    // and which runs do depends on stream numbering. Data frames and MAC ACKs are what the
+    // formulas are about.
+    Config::SetDefault("ns3::DataFrameErrorModel::ProtectManagement", BooleanValue(true));
     Config::SetDefault("ns3::DataFrameErrorModel::ProtectControl", BooleanValue(c.dataOnly));
     Ptr<RateErrorModel> iid = CreateObjectWithAttributes<RateErrorModel>(
         "ErrorRate", DoubleValue(0.0), "ErrorUnit", EnumValue(RateErrorModel::ERROR_UNIT_PACKET));
