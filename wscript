@@ -40,7 +40,10 @@ def build(bld):
     headers.source = _cmake_list(bld, 'resoa_core_headers') + _cmake_list(bld, 'resoa_ns3_headers')
 
     if bld.env.ENABLE_EXAMPLES:
-        obj = bld.create_ns3_program('lhp-over-lossy-wifi', ['resoa', 'wifi', 'mobility'])
-        obj.source = 'examples/lhp-over-lossy-wifi.cc'
+        for name in ('lhp-over-lossy-wifi', 'resoa-first', 'resoa-ftp', 'resoa-many-clients',
+                     'resoa-compare'):
+            obj = bld.create_ns3_program(name, ['resoa', 'wifi', 'mobility', 'internet',
+                                                'applications', 'point-to-point', 'csma'])
+            obj.source = 'examples/%s.cc' % name
 
     bld.ns3_python_bindings()

@@ -70,10 +70,14 @@ AccessNetworkHelper::Build(int64_t stream)
     InternetStackHelper stack;
     stack.Install(net.ap);
     stack.Install(net.host);
+    NodeContainer ipNodes(net.ap, net.host);
     if (m_staInternet)
     {
         stack.Install(net.stas);
+        ipNodes.Add(net.stas);
     }
+    // Fixed streams, so several runs in one process repeat exactly.
+    stack.AssignStreams(ipNodes, stream + 1000);
 
     Ipv4AddressHelper wired("203.0.113.0", "255.255.255.0");
     Ipv4InterfaceContainer wiredIfs = wired.Assign(net.p2p);

@@ -10,6 +10,8 @@
 #include "ns3/type-id.h"
 #include "ns3/uinteger.h"
 
+#include <sstream>
+
 namespace ns3
 {
 
@@ -154,7 +156,13 @@ ActiveFtpClient::ControlRead(Ptr<Socket> s)
         m_result.lastReply = *line;
         if (line->rfind("150 ", 0) == 0)
         {
-            m_result.announced = std::stoull(line->substr(4));
+            // Input from the network: parse without throwing; a garbled size stays 0.
+            uint64_t size = 0;
+            std::istringstream is(line->substr(4));
+            if (is >> size)
+            {
+                m_result.announced = size;
+            }
         }
     }
 }
