@@ -1,0 +1,548 @@
+"""Tests of analysis/: statistics, CSV parsing, campaigns, sweep.py (resume, failures,
+argument errors, SLURM) and an end-to-end sweep + plot run against a fake resoa-compare.
+
+    /usr/bin/python3 -m unittest discover -s analysis -p 'test_*.py'
+
+The fake (FAKE_SOURCE) is written into a temporary directory by the tests: it takes the real
+binary's flags, rejects unknown ones, and appends rows with the documented columns.
+"""
+
+import csv
+import math
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+import campaigns as cp
+import plot
+
+HERE = Path(__file__).resolve().parent
+SWEEP = HERE / "sweep.py"
+PLOT = HERE / "plot.py"
+
+FAKE_SOURCE = """#!/usr/bin/python3
+\"\"\"Stand-in for build/examples/resoa-compare: same flags, same CSV columns, made-up numbers.
+
+FAKE_FAIL=TEXT   exit 3 when TEXT occurs in the joined arguments
+FAKE_LOG=FILE    append the arguments of every call
+FAKE_SLEEP=SECS  sleep before writing
+\"\"\"
+import math, os, random, sys, time
+
+COLUMNS = ("system,direction,flows,clients,frame_loss,burst_bad_ms,burst_good_ms,mac_retries,"
+           "rtt_ms,link_rate,tcp,min_rto_ms,bytes,duration_s,seed,run,goodput_mbps,"
+           "per_client_mbps,jain,flows_done,fct_mean_s,fct_p50_s,fct_p95_s,fcts,mac_retx,"
+           "lhp_retx,tcp_retx,frames_per_kb,outage_s,deassoc,sim_wall_s").split(",")
+FLAGS = {"system": "resoa", "direction": "up", "flows": "bulk", "clients": "1",
+         "frameLoss": "0", "burstBadMs": "0", "burstGoodMs": "1000", "macRetries": "7",
+         "rtt": "100", "linkRate": "100Mbps", "tcp": "NewReno", "minRto": "1000",
+         "bytes": "0", "duration": "20", "webFlowBytes": "50000", "seed": "1", "run": "1",
+         "pcap": "false", "csv": ""}
+
+def main(argv):
+    f = dict(FLAGS)
+    for a in argv:
+        if not a.startswith("--") or "=" not in a or a[2:].split("=", 1)[0] not in f:
+            print(f"fake resoa-compare: invalid argument {a!r}", file=sys.stderr)
+            return 1
+        k, v = a[2:].split("=", 1)
+        f[k] = v
+    joined = " ".join(argv)
+    if os.environ.get("FAKE_LOG"):
+        with open(os.environ["FAKE_LOG"], "a") as log:
+            log.write(joined + "\\n")
+    if os.environ.get("FAKE_FAIL") and os.environ["FAKE_FAIL"] in joined:
+        print("ns-3 says: something broke\\nassert failed. cond=\\"fake\\"", file=sys.stderr)
+        return 3
+    time.sleep(float(os.environ.get("FAKE_SLEEP", "0")))
+    system, clients = f["system"], int(f["clients"])
+    p, bad, good = float(f["frameLoss"]), float(f["burstBadMs"]), float(f["burstGoodMs"])
+    rtt, retries, rto = float(f["rtt"]), int(f["macRetries"]), float(f["minRto"])
+    rng = random.Random(f"{system}|{f['tcp']}|{rto}|{p}|{bad}|{rtt}|{clients}|{f['flows']}|{f['seed']}|{f['run']}")
+    badfrac = bad / (bad + good) if bad > 0 else 0.0
+    limit = 27.0 * (1 - p) ** 0.8 * (1 - 0.8 * badfrac)
+    residual = p ** (retries + 1) + 0.6 * badfrac
+    e2e = limit * 0.9 / (1 + 60 * residual * (rtt / 100) * (rto / 1000) ** 0.5) / (1 + rtt / 2000)
+    if f["tcp"].lower() == "cubic":
+        e2e *= 1.05
+    base = {"limit": limit, "resoa": 0.92 * limit, "nat": 0.97 * e2e, "tcp": e2e}[system]
+    goodput = max(0.0, base * (1 + rng.gauss(0, 0.04)))
+    weights = [rng.uniform(0.9, 1.1) if system in ("limit", "resoa") else rng.uniform(0.3, 1.0)
+               for _ in range(clients)]
+    per_client = [goodput * w / sum(weights) for w in weights]
+    jain = sum(per_client) ** 2 / (clients * sum(x * x for x in per_client)) if goodput > 0 else 0
+    fcts = []
+    if f["flows"] == "web":
+        median = 0.25 if system == "resoa" else 0.5 * (1 + 20 * residual) * (rto / 1000) ** 0.3
+        fcts = [rng.lognormvariate(math.log(median), 0.6) for _ in range(int(6 * clients * float(f["duration"]) / 2))]
+    srt = sorted(fcts)
+    q = lambda x: srt[min(len(srt) - 1, int(x * len(srt)))] if srt else 0
+    outage = 1.5 if p >= 0.5 and system == "tcp" and rng.random() < 0.2 else 0.0
+    vals = {
+        "system": system, "direction": f["direction"], "flows": f["flows"], "clients": clients,
+        "frame_loss": f["frameLoss"], "burst_bad_ms": f["burstBadMs"], "burst_good_ms": f["burstGoodMs"],
+        "mac_retries": retries, "rtt_ms": f["rtt"], "link_rate": f["linkRate"], "tcp": f["tcp"],
+        "min_rto_ms": f["minRto"], "bytes": f["bytes"], "duration_s": f["duration"],
+        "seed": f["seed"], "run": f["run"], "goodput_mbps": f"{goodput:.4f}",
+        "per_client_mbps": " ".join(f"{x:.4f}" for x in per_client), "jain": f"{jain:.4f}",
+        "flows_done": len(fcts), "fct_mean_s": f"{sum(fcts) / len(fcts):.4f}" if fcts else 0,
+        "fct_p50_s": f"{q(0.5):.4f}", "fct_p95_s": f"{q(0.95):.4f}",
+        "fcts": " ".join(f"{x:.4f}" for x in fcts), "mac_retx": int(1000 * p),
+        "lhp_retx": int(100 * residual) if system == "resoa" else 0,
+        "tcp_retx": int(200 * residual) if system in ("tcp", "nat") else 0,
+        "frames_per_kb": f"{0.7 / max(0.05, 1 - p):.3f}", "outage_s": outage,
+        "deassoc": 1 if outage else 0, "sim_wall_s": f"{0.3 * float(f['duration']) * clients:.3f}",
+    }
+    line = ",".join(str(vals[c]) for c in COLUMNS)
+    if f["csv"]:
+        new = not os.path.exists(f["csv"]) or os.path.getsize(f["csv"]) == 0
+        with open(f["csv"], "a") as out:
+            if new:
+                out.write(",".join(COLUMNS) + "\\n")
+            out.write(line + "\\n")
+    print(line)
+    return 0
+
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def write_fake(directory):
+    """Write the fake resoa-compare into `directory`; returns its path."""
+    path = Path(directory) / "resoa-compare"
+    path.write_text(FAKE_SOURCE.replace("#!/usr/bin/python3", "#!" + sys.executable, 1))
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return path
+
+
+def data_rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+class TempDirTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="resoa-analysis-"))
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.fake = write_fake(self.tmp)
+        self.out = self.tmp / "results"
+        self.log = self.tmp / "calls.log"
+
+    def sweep(self, *args, env=None, binary=True):
+        e = dict(os.environ, FAKE_LOG=str(self.log))
+        e.update(env or {})
+        cmd = [sys.executable, str(SWEEP), *args, "--out", str(self.out)]
+        if binary:
+            cmd += ["--binary", str(self.fake)]
+        return subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=300)
+
+    def plot(self, in_dir, out_dir=None):
+        cmd = [sys.executable, str(PLOT), "--in", str(in_dir)]
+        if out_dir:
+            cmd += ["--out", str(out_dir)]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+
+    def calls(self):
+        return self.log.read_text().splitlines() if self.log.exists() else []
+
+
+# ------------------------------------------------------------------ statistics ---------------
+class ConfidenceIntervalTest(unittest.TestCase):
+    def test_t_quantiles_match_tables(self):
+        known = {1: 12.706205, 2: 4.302653, 4: 2.776445, 9: 2.262157, 29: 2.045230, 1000: 1.962339}
+        for df, t in known.items():
+            self.assertAlmostEqual(plot.t_quantile(df), t, places=5, msg=f"df={df}")
+
+    def test_t_mass_is_a_distribution(self):
+        self.assertEqual(plot.t_two_sided_mass(0.0, 5), 0.0)
+        self.assertAlmostEqual(plot.t_two_sided_mass(1e9, 7), 1.0, places=6)
+        self.assertAlmostEqual(plot.t_two_sided_mass(1.0, 1), 0.5, places=12)  # Cauchy
+        self.assertAlmostEqual(plot.t_quantile(9, 0.99), 3.249836, places=5)
+
+    def test_mean_ci_known_values(self):
+        mean, half, n = plot.mean_ci([1, 2, 3, 4, 5])
+        self.assertEqual((mean, n), (3.0, 5))
+        # s = sqrt(2.5), t(0.975, 4) = 2.776445
+        self.assertAlmostEqual(half, 2.776445 * math.sqrt(2.5) / math.sqrt(5), places=5)
+        mean, half, n = plot.mean_ci([10.0, 12.0])
+        self.assertAlmostEqual(half, 12.706205 * math.sqrt(2.0) / math.sqrt(2), places=5)
+
+    def test_mean_ci_edge_cases(self):
+        self.assertEqual(plot.mean_ci([4.0, 4.0, 4.0])[:2], (4.0, 0.0))
+        mean, half, n = plot.mean_ci([7.5])
+        self.assertEqual((mean, n), (7.5, 1))
+        self.assertTrue(math.isnan(half))
+        self.assertEqual(plot.mean_ci([])[2], 0)
+        self.assertEqual(
+            plot.mean_ci([1.0, math.nan, 3.0])[:1] + (plot.mean_ci([1.0, math.nan, 3.0])[2],),
+            (2.0, 2),
+        )
+
+
+# ------------------------------------------------------------------ CSV parsing --------------
+class CsvParsingTest(unittest.TestCase):
+    def write(self, text):
+        fd, name = tempfile.mkstemp(suffix=".csv")
+        os.close(fd)
+        self.addCleanup(os.unlink, name)
+        Path(name).write_text(text)
+        return name
+
+    def test_list_columns_and_types(self):
+        header = ",".join(cp.COLUMNS)
+        bulk = (
+            "tcp,up,bulk,2,0.3,0,1000,7,100,100Mbps,Cubic,200,0,5,1,3,"
+            '12.5,"7.25 5.25",0.97,0,0,0,0,,10,0,4,1.2,0,0,1.5'
+        )
+        web = (
+            "resoa,up,web,1,0.30,0,1000,7,100,100Mbps,NewReno,1000,0,5,1,1,"
+            "3.5,3.5,1,3,0.2167,0.2,0.35,0.1 0.2 0.35,1,2,0,1.1,0.5,1,2.0"
+        )
+        broken = "resoa,up,bulk,1"
+        rows = cp.read_rows(self.write("\n".join([header, bulk, web, broken]) + "\n"))
+        self.assertEqual(len(rows), 2)  # the truncated row is dropped
+        b, w = rows
+        self.assertEqual(b["per_client_mbps"], [7.25, 5.25])
+        self.assertEqual(b["fcts"], [])
+        self.assertEqual(b["goodput_mbps"], 12.5)
+        self.assertEqual(b["system"], "tcp")
+        self.assertEqual(b["run"], 3.0)
+        self.assertEqual(w["fcts"], [0.1, 0.2, 0.35])
+        self.assertEqual(w["per_client_mbps"], [3.5])
+        self.assertEqual(w["flows_done"], 3.0)
+        self.assertEqual(cp.classify(b).key, "tcp-cubic")
+        self.assertEqual(cp.classify(w).key, "resoa")
+        # "0.30" in the file is the same point as --frameLoss=0.3
+        self.assertTrue(cp.matches(cp.point_key({"frameLoss": 0.3, "system": "resoa"}), w["_norm"]))
+
+    def test_missing_columns_is_an_error(self):
+        path = self.write("system,goodput_mbps\nresoa,3\n")
+        with self.assertRaises(cp.SchemaError) as ctx:
+            cp.read_rows(path)
+        self.assertIn("frame_loss", str(ctx.exception))
+
+    def test_bad_list_is_an_error(self):
+        header = ",".join(cp.COLUMNS)
+        row = (
+            "tcp,up,bulk,2,0,0,1000,7,100,100Mbps,Cubic,200,0,5,1,3,1,1 x,1,0,0,0,0,,0,0,0,1,0,0,1"
+        )
+        with self.assertRaises(cp.SchemaError):
+            cp.read_rows(self.write(header + "\n" + row + "\n"))
+
+    def test_norm_value(self):
+        self.assertEqual(cp.norm_value("0.30"), cp.norm_value(0.3))
+        self.assertEqual(cp.norm_value("7"), cp.norm_value(7.0))
+        self.assertEqual(cp.norm_value("ns3::TcpCubic"), cp.norm_value("Cubic"))
+        self.assertNotEqual(cp.norm_value("0.1"), cp.norm_value("0.01"))
+
+
+# ------------------------------------------------------------------ campaigns ----------------
+class CampaignTest(unittest.TestCase):
+    def test_points_cover_the_grid(self):
+        for name, camp in cp.CAMPAIGNS.items():
+            for quick in (False, True):
+                pts = cp.points(camp, quick)
+                xs = camp.x_values(quick) if camp.x_flag else (None,)
+                runs = cp.RUNS["quick" if quick else "full"]
+                self.assertEqual(len(pts), len(xs) * len(camp.variants) * runs, name)
+                if camp.x_flag:  # the swept value must reach the command line
+                    self.assertEqual(sorted({p[camp.x_flag] for p in pts}), sorted(xs), name)
+                keys = {tuple(sorted(cp.point_key(p).items())) for p in pts}
+                self.assertEqual(len(keys), len(pts), f"{name}: two points share a CSV key")
+                for p in pts:
+                    self.assertTrue(set(p) <= set(cp.KNOWN_FLAGS), p)
+
+    def test_headline_requirements(self):
+        self.assertGreaterEqual(cp.RUNS["full"], 10)
+        for name in ("loss", "burst", "rtt", "clients"):
+            keys = [v.key for v in cp.CAMPAIGNS[name].variants]
+            self.assertEqual(keys, ["resoa", "nat", "tcp", "tcp-rto200", "tcp-cubic", "limit"])
+        self.assertEqual(cp.CAMPAIGNS["web"].fixed["flows"], "web")
+        self.assertEqual(cp.CAMPAIGNS["clients"].x_full, (1, 2, 4, 8))
+        for camp in cp.CAMPAIGNS.values():
+            for quick in (False, True):
+                d = cp.duration_s(camp, quick)
+                self.assertTrue({p["duration"] for p in cp.points(camp, quick)} == {d})
+                self.assertGreaterEqual(cp.run_timeout_s({"duration": d}), 10 * d)
+
+    def test_flag_args(self):
+        self.assertEqual(
+            cp.flag_args({"system": "tcp", "minRto": 200, "frameLoss": 0.3, "duration": 5.0}),
+            ["--system=tcp", "--minRto=200", "--frameLoss=0.3", "--duration=5"],
+        )
+
+
+# ------------------------------------------------------------------ sweep.py -----------------
+class SweepArgumentTest(TempDirTest):
+    def test_unknown_campaign(self):
+        r = self.sweep("nosuch")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown campaign 'nosuch'", r.stderr)
+
+    def test_bad_values(self):
+        for args, text in (
+            (["loss", "--jobs", "0"], "--jobs"),
+            (["loss", "--runs", "abc"], "--runs"),
+            (["loss", "--timeout", "-1"], "--timeout"),
+            ([], "CAMPAIGN"),
+        ):
+            r = self.sweep(*args)
+            self.assertEqual(r.returncode, 2, args)
+            self.assertIn(text, r.stderr, args)
+        self.assertEqual(self.calls(), [])
+
+    def test_missing_binary(self):
+        r = self.sweep("web", "--binary", str(self.tmp / "no-such-binary"), binary=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not found", r.stderr)
+        self.assertIn("no-such-binary", r.stderr)
+
+
+class SweepRunTest(TempDirTest):
+    def test_runs_every_point_once_and_resumes(self):
+        r = self.sweep("web", "--quick", "--runs", "2", "--jobs", "2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = data_rows(self.out / "web.csv")
+        self.assertEqual(len(rows), 10)  # 5 variants x 2 runs
+        self.assertEqual(len(self.calls()), 10)
+        self.assertEqual(
+            sorted(
+                {
+                    (x["system"], x["tcp"], x["min_rto_ms"], x["run"])
+                    for x in rows
+                    if x["system"] == "tcp"
+                }
+            ),
+            [
+                ("tcp", "Cubic", "200", "1"),
+                ("tcp", "Cubic", "200", "2"),
+                ("tcp", "NewReno", "1000", "1"),
+                ("tcp", "NewReno", "1000", "2"),
+                ("tcp", "NewReno", "200", "1"),
+                ("tcp", "NewReno", "200", "2"),
+            ],
+        )
+        self.assertRegex(r.stderr, r"\[\s*\d+/10\]\s+\d+% eta \S+  system=")
+        self.assertEqual(list(self.out.glob("*.part.*")), [])
+        # A second run does nothing.
+        r = self.sweep("web", "--quick", "--runs", "2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("nothing to do", r.stdout)
+        self.assertEqual(len(self.calls()), 10)
+        self.assertEqual(len(data_rows(self.out / "web.csv")), 10)
+        # Lose three rows: exactly those three points run again.
+        lines = (self.out / "web.csv").read_text().splitlines()
+        (self.out / "web.csv").write_text("\n".join(lines[:-3]) + "\n")
+        r = self.sweep("web", "--quick", "--runs", "2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.calls()), 13)
+        rows = data_rows(self.out / "web.csv")
+        keys = {(x["system"], x["tcp"], x["min_rto_ms"], x["run"]) for x in rows}
+        self.assertEqual((len(rows), len(keys)), (10, 10))
+
+    def test_failures_are_reported_and_others_kept(self):
+        r = self.sweep("web", "--quick", "--runs", "2", env={"FAKE_FAIL": "--system=nat"})
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("2 of 10 run(s) FAILED", r.stderr)
+        self.assertIn("exit status 3", r.stderr)
+        self.assertIn("ns-3 says: something broke", r.stderr)  # stderr tail of the job
+        self.assertRegex(r.stderr, r"FAILED: \S*resoa-compare --system=nat .*--run=[12] --csv=")
+        rows = data_rows(self.out / "web.csv")
+        self.assertEqual(len(rows), 8)
+        self.assertNotIn("nat", {x["system"] for x in rows})
+        r = self.sweep("web", "--quick", "--runs", "2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(data_rows(self.out / "web.csv")), 10)
+        self.assertEqual(len(self.calls()), 12)
+
+    def test_merges_part_files_and_drops_stale_ones(self):
+        self.out.mkdir()
+        done = self.out / "web.csv.part.4242-0"  # e.g. a finished SLURM task
+        subprocess.run(
+            [
+                str(self.fake),
+                "--system=resoa",
+                "--direction=up",
+                "--flows=web",
+                "--clients=2",
+                "--frameLoss=0.3",
+                "--rtt=100",
+                "--duration=2",
+                "--seed=1",
+                "--run=1",
+                f"--csv={done}",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        stale = self.out / "web.csv.part.local999999999-3"  # killed local job, header only
+        stale.write_text(",".join(cp.COLUMNS) + "\n")
+        self.log.unlink(missing_ok=True)
+        r = self.sweep("web", "--quick", "--runs", "1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("merged 1 row(s)", r.stdout)
+        self.assertEqual(len(self.calls()), 4)  # 5 points, one recovered
+        self.assertFalse(done.exists() or stale.exists())
+        self.assertEqual(len(data_rows(self.out / "web.csv")), 5)
+
+    def test_hung_run_times_out(self):
+        r = self.sweep(
+            "web", "--quick", "--runs", "1", "--timeout", "0.5", env={"FAKE_SLEEP": "30"}
+        )
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("timed out after 0.5 s", r.stderr)
+        self.assertIn("5 of 5 run(s) FAILED", r.stderr)
+        self.assertFalse((self.out / "web.csv").exists())
+        self.assertEqual(list(self.out.glob("*.part.*")), [])
+
+    def test_header_change_stops_the_sweep(self):
+        self.out.mkdir()
+        (self.out / "web.csv").write_text("system,old_column\nresoa,1\n")
+        r = self.sweep("web", "--quick", "--runs", "1", "--jobs", "1")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("header differs", r.stderr)
+
+    def test_slurm_script(self):
+        camp = cp.CAMPAIGNS["loss"]
+        expected = len(cp.points(camp, quick=True, runs=3))
+        script = self.tmp / "loss.sbatch"
+        r = self.sweep("loss", "--quick", "--runs", "3", "--slurm", str(script))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        text = script.read_text()
+        self.assertIn(f"#SBATCH --array=0-{expected - 1}\n", text)
+        points = (self.tmp / "loss.points").read_text().splitlines()
+        self.assertEqual(len(points), expected)
+        self.assertEqual(self.calls(), [])  # nothing ran
+        # Run array task 5 the way SLURM would, then let sweep merge it.
+        env = dict(
+            os.environ, SLURM_ARRAY_TASK_ID="5", SLURM_ARRAY_JOB_ID="77", FAKE_LOG=str(self.log)
+        )
+        subprocess.run(["bash", str(script)], check=True, env=env, capture_output=True)
+        self.assertEqual(
+            self.calls(),
+            [points[5].split("\t", 1)[1] + f" --csv={self.out.resolve()}/loss.csv.part.77-5"],
+        )
+        r = self.sweep("loss", "--quick", "--runs", "3", "--slurm", str(script))
+        self.assertIn("merged 1 row(s)", r.stdout)
+        self.assertIn(f"#SBATCH --array=0-{expected - 2}\n", script.read_text())
+        self.assertNotIn(points[5], (self.tmp / "loss.points").read_text())
+
+
+# ------------------------------------------------------------------ end to end ---------------
+class EndToEndTest(TempDirTest):
+    def test_sweep_then_plot(self):
+        r = self.sweep("all", "--quick", "--runs", "3", "--jobs", "2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for name in cp.HEADLINE:
+            self.assertTrue((self.out / f"{name}.csv").exists(), name)
+        r = self.plot(self.out)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for png in (
+            "goodput-vs-loss.png",
+            "goodput-vs-burst.png",
+            "goodput-vs-rtt.png",
+            "goodput-vs-clients.png",
+            "fct-cdf.png",
+        ):
+            data = (self.out / png).read_bytes()
+            self.assertEqual(data[:8], b"\x89PNG\r\n\x1a\n", png)
+            self.assertGreater(len(data), 20000, png)
+        summary = (self.out / "summary.md").read_text()
+
+        rows = data_rows(self.out / "loss.csv")
+
+        def mean(system, loss, tcp=None, rto=None):
+            vals = [
+                float(x["goodput_mbps"])
+                for x in rows
+                if x["system"] == system
+                and float(x["frame_loss"]) == loss
+                and (tcp is None or x["tcp"] == tcp)
+                and (rto is None or x["min_rto_ms"] == rto)
+            ]
+            self.assertEqual(len(vals), 3)
+            return sum(vals) / len(vals)
+
+        heavy = max(float(x["frame_loss"]) for x in rows)
+        resoa, tcp = mean("resoa", heavy), mean("tcp", heavy, "NewReno", "1000")
+        section = summary.split("### ReSoA ÷ TCP at the heaviest loss point")[1].split("###")[0]
+        self.assertIn("frame loss 50 %", section)
+        self.assertIn(
+            f"| TCP NewReno, minRto 1 s (ns-3) | {resoa:.2f} | {tcp:.2f} | {resoa / tcp:.2f} |",
+            section,
+        )
+        cubic = mean("tcp", heavy, "Cubic", "200")
+        self.assertIn(f"| {resoa:.2f} | {cubic:.2f} | {resoa / cubic:.2f} |", section)
+
+        resoa0, tcp0 = mean("resoa", 0.0), mean("tcp", 0.0, "NewReno", "1000")
+        section = summary.split("### ReSoA ÷ TCP on a clean link")[1].split("###")[0]
+        self.assertIn(
+            f"| TCP NewReno, minRto 1 s (ns-3) | {resoa0:.2f} | {tcp0:.2f} | {resoa0 / tcp0:.2f} |",
+            section,
+        )
+
+        section = summary.split("### ReSoA ÷ limit")[1].split("## loss")[0]
+        for loss in (0.0, 0.3, 0.5):
+            r_, l_ = mean("resoa", loss), mean("limit", loss)
+            self.assertIn(
+                f"= {cp.format_value(round(loss * 100, 6))} | {r_:.2f} | {l_:.2f} | {r_ / l_:.2f} |",
+                section,
+            )
+        # The goodput table cell is mean ± CI of the same rows.
+        vals = [
+            float(x["goodput_mbps"])
+            for x in rows
+            if x["system"] == "resoa" and float(x["frame_loss"]) == heavy
+        ]
+        m, h, _ = plot.mean_ci(vals)
+        self.assertIn(f"| 50 | {m:.2f} ± {h:.2f} |", summary)
+        self.assertIn("Jain fairness index", summary)
+        self.assertIn("| ReSoA | ", summary.split("## web")[1])
+
+    def test_ratios_follow_the_data(self):
+        self.sweep("loss", "--quick", "--runs", "2")
+        src = self.out / "loss.csv"
+        doubled = self.tmp / "doubled"
+        doubled.mkdir()
+        with open(src, newline="") as f, open(doubled / "loss.csv", "w", newline="") as g:
+            reader = csv.DictReader(f)
+            w = csv.DictWriter(g, reader.fieldnames, lineterminator="\n")
+            w.writeheader()
+            for row in reader:
+                if row["system"] == "resoa":
+                    row["goodput_mbps"] = str(2 * float(row["goodput_mbps"]))
+                w.writerow(row)
+        ratios = []
+        for d in (self.out, doubled):
+            r = self.plot(d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("skip goodput-vs-burst.png", r.stdout)  # no burst.csv here
+            text = (d / "summary.md").read_text()
+            section = text.split("### ReSoA ÷ TCP at the heaviest loss point")[1].split("###")[0]
+            line = next(
+                ln for ln in section.splitlines() if ln.startswith("| TCP NewReno, minRto 1 s")
+            )
+            ratios.append(float(line.rstrip(" |").rsplit("|", 1)[1]))
+        self.assertAlmostEqual(ratios[1], 2 * ratios[0], delta=0.02)
+        self.assertTrue((doubled / "goodput-vs-loss.png").exists())
+        self.assertFalse((doubled / "fct-cdf.png").exists())
+
+    def test_plot_without_results(self):
+        empty = self.tmp / "empty"
+        empty.mkdir()
+        r = self.plot(empty)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not found", r.stdout)
+        self.assertIn("nothing written", r.stderr)
+        self.assertFalse((empty / "summary.md").exists())
+        r = self.plot(self.tmp / "missing-dir")
+        self.assertEqual(r.returncode, 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
