@@ -248,8 +248,12 @@ class CampaignTest(unittest.TestCase):
             for quick in (False, True):
                 pts = cp.points(camp, quick)
                 xs = camp.x_values(quick) if camp.x_flag else (None,)
-                runs = cp.RUNS["quick" if quick else "full"]
-                self.assertEqual(len(pts), len(xs) * len(camp.variants) * runs, name)
+                mode = "quick" if quick else "full"
+                runs = cp.RUNS[mode]
+                has_limit = any(v.key == "limit" for v in camp.variants)
+                expected = len(xs) * (len(camp.variants) - has_limit) * runs
+                expected += len(xs) * has_limit * min(runs, cp.LIMIT_RUNS[mode])
+                self.assertEqual(len(pts), expected, name)
                 if camp.x_flag:  # the swept value must reach the command line
                     self.assertEqual(sorted({p[camp.x_flag] for p in pts}), sorted(xs), name)
                 keys = {tuple(sorted(cp.point_key(p).items())) for p in pts}

@@ -95,7 +95,8 @@ main(int argc, char* argv[])
     cmd.AddValue("tcp", "TCP congestion control (NewReno, Cubic, ...)", c.tcp);
     cmd.AddValue("minRto", "TCP minimum RTO in ms (ns-3 1000, Linux 200)", c.minRtoMs);
     cmd.AddValue("bytes", "bulk: bytes per client (0 = run for --duration)", c.bytes);
-    cmd.AddValue("duration", "seconds of traffic", c.duration);
+    cmd.AddValue("duration", "seconds of traffic (measured)", c.duration);
+    cmd.AddValue("warmup", "bulk with bytes=0: seconds run before measuring", c.warmup);
     cmd.AddValue("webFlowBytes", "web: mean flow size in bytes", c.webFlowBytes);
     cmd.AddValue("seed", "RngSeedManager seed", c.seed);
     cmd.AddValue("run", "RngSeedManager run", c.run);

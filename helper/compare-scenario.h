@@ -34,6 +34,7 @@ struct CompareConfig
     double minRtoMs = 1000;
     uint64_t bytes = 0;            //!< bulk: per client (0 = run for `duration`)
     double duration = 20;          //!< seconds of traffic
+    double warmup = 2;             //!< bulk, bytes = 0: seconds excluded at the start (slow start)
     uint64_t webFlowBytes = 50000; //!< web: mean flow size
     uint32_t seed = 1;
     uint32_t run = 1;
