@@ -12,6 +12,7 @@
  * goodput, events executed and wall seconds per run, the medians and the ReSoA / TCP ratios.
  * Figures only; never fails on them.
  */
+#include "ns3/command-line-checks.h"
 #include "ns3/resoa-helper.h"
 
 #include "ns3/access-network-helper.h"
@@ -30,29 +31,10 @@
 #include <vector>
 
 using namespace ns3;
+using namespace ns3::cli;
 
 namespace
 {
-
-/// Strict unsigned integer in [lo, hi] (CommandLine wraps "-1" and exits 1 on junk).
-bool
-ParseUnsigned(
-    const std::string& name, const std::string& text, uint64_t lo, uint64_t hi, uint64_t& out)
-{
-    char* end = nullptr;
-    errno = 0;
-    unsigned long long v = text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))
-                               ? 0
-                               : std::strtoull(text.c_str(), &end, 10);
-    if (end == nullptr || *end != '\0' || errno == ERANGE || v < lo || v > hi)
-    {
-        std::cerr << "error: --" << name << " must be an integer in [" << lo << ", " << hi
-                  << "], got '" << text << "'\n";
-        return false;
-    }
-    out = v;
-    return true;
-}
 
 struct Setup
 {
