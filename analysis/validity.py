@@ -60,7 +60,7 @@ def main():
     table = []
     for p, n in points:
         for min_rto in (200, 1000):
-            goodputs, rtts = [], []
+            goodputs = []
             for r in range(1, runs + 1):
                 row = run(a.binary, ["--system=tcp", f"--frameLoss={p}", f"--macRetries={n}",
                                      f"--rtt={rtt_ms}", f"--minRto={min_rto}",
