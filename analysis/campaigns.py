@@ -261,7 +261,9 @@ RESULT_COLUMNS = (
     "goodput_mbps,per_client_mbps,jain,flows_done,fct_mean_s,fct_p50_s,fct_p95_s,fcts,"
     "mac_retx,lhp_retx,tcp_retx,frames_per_kb,outage_s,deassoc,sim_wall_s"
 ).split(",")
-COLUMNS = PARAM_COLUMNS + RESULT_COLUMNS
+# Parameters recorded after the results (added later; campaigns keep their defaults).
+TRAILING_PARAM_COLUMNS = ("warmup_s", "distance_m")
+COLUMNS = PARAM_COLUMNS + RESULT_COLUMNS + list(TRAILING_PARAM_COLUMNS)
 LIST_COLUMNS = ("per_client_mbps", "fcts")
 TEXT_COLUMNS = ("system", "direction", "flows", "link_rate", "tcp")
 # resoa-compare flag -> the CSV column that records it (flags without one are not keyed).
@@ -368,7 +370,8 @@ def read_raw(path):
 
 
 def check_header(header, path):
-    missing = [c for c in COLUMNS if c not in (header or [])]
+    # Trailing parameter columns came later: files written before them stay readable.
+    missing = [c for c in COLUMNS if c not in (header or []) and c not in TRAILING_PARAM_COLUMNS]
     if missing:
         raise SchemaError(
             f"{path}: missing column(s) {', '.join(missing)} (see docs/compare-csv.md)"

@@ -30,7 +30,7 @@ const char* kHeader =
     "system,direction,flows,clients,frame_loss,burst_bad_ms,burst_good_ms,mac_retries,rtt_ms,"
     "link_rate,tcp,min_rto_ms,bytes,duration_s,seed,run,goodput_mbps,per_client_mbps,jain,"
     "flows_done,fct_mean_s,fct_p50_s,fct_p95_s,fcts,mac_retx,lhp_retx,tcp_retx,frames_per_kb,"
-    "outage_s,deassoc,sim_wall_s";
+    "outage_s,deassoc,sim_wall_s,warmup_s,distance_m";
 
 std::string
 Joined(const std::vector<double>& v, int precision)
@@ -70,7 +70,8 @@ CsvRow(const CompareConfig& c, const CompareResult& r, double wall)
        << Joined(r.perClientMbps, 6) << ',' << r.jain << ',' << r.fcts.size() << ',' << fctMean
        << ',' << Percentile(r.fcts, 0.5) << ',' << Percentile(r.fcts, 0.95) << ','
        << Joined(r.fcts, 5) << ',' << r.macRetx << ',' << r.lhpRetx << ',' << r.tcpRetx << ','
-       << r.framesPerKb << ',' << r.outageSeconds << ',' << r.deassociations << ',' << wall;
+       << r.framesPerKb << ',' << r.outageSeconds << ',' << r.deassociations << ',' << wall
+       << ',' << c.warmup << ',' << c.distance;
     return os.str();
 }
 
@@ -90,6 +91,9 @@ main(int argc, char* argv[])
     cmd.AddValue("burstBadMs", "Gilbert-Elliott mean fade in ms (0 = no bursts)", c.burstBadMs);
     cmd.AddValue("burstGoodMs", "Gilbert-Elliott mean time between fades in ms", c.burstGoodMs);
     cmd.AddValue("macRetries", "802.11 MAC transmissions per frame (MaxSsrc)", c.macRetries);
+    cmd.AddValue("distance",
+                 "STA distance in m with Nakagami fading and Minstrel (0 = fixed channel)",
+                 c.distance);
     cmd.AddValue("rtt", "approximate RTT in ms (wired one-way delay = rtt/2)", c.rttMs);
     cmd.AddValue("linkRate", "wired link rate", c.linkRate);
     cmd.AddValue("tcp", "TCP congestion control (NewReno, Cubic, ...)", c.tcp);

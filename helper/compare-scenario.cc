@@ -217,6 +217,10 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
     access.SetLinkRate(c.linkRate);
     access.SetLinkDelay(MilliSeconds(c.rttMs / 2));
     access.Wifi().SetMacRetries(macRetries);
+    if (c.distance > 0)
+    {
+        access.Wifi().SetDistance(c.distance, true, true);
+    }
     ConfigureLoss(c, access.Wifi());
     AccessNetwork net = access.Build(100);
 
@@ -432,6 +436,10 @@ ValidateCompareConfig(const CompareConfig& c)
     if (c.rttMs < 0 || c.minRtoMs <= 0 || c.duration <= 0 || c.warmup < 0)
     {
         return "--rtt and --warmup must be >= 0, --minRto and --duration > 0";
+    }
+    if (c.distance < 0 || c.distance > 1000)
+    {
+        return "--distance must be in [0, 1000] m (0 = fixed 54 Mbit/s channel)";
     }
     if (c.seed == 0 || c.run == 0)
     {

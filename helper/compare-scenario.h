@@ -28,6 +28,7 @@ struct CompareConfig
     double burstBadMs = 0;         //!< Gilbert–Elliott mean fade (0 = none)
     double burstGoodMs = 1000;     //!< Gilbert–Elliott mean time between fades
     uint32_t macRetries = 7;       //!< MAC transmissions per frame (MaxSsrc)
+    double distance = 0;           //!< > 0: STAs at this distance, Nakagami fading, Minstrel
     double rttMs = 100;            //!< the wired link's one-way delay is rtt/2
     std::string linkRate = "100Mbps";
     std::string tcp = "NewReno";

@@ -99,20 +99,46 @@ LossyWifiHelper::SetSsid(const std::string& ssid)
     m_ssid = ssid;
 }
 
+void
+LossyWifiHelper::SetDistance(double meters, bool nakagami, bool minstrel)
+{
+    NS_ABORT_MSG_IF(meters <= 0, "distance must be positive, got " << meters);
+    m_distance = meters;
+    m_nakagami = nakagami;
+    m_minstrel = minstrel;
+    if (nakagami)
+    {
+        YansWifiChannelHelper channel = YansWifiChannelHelper::Default();
+        channel.AddPropagationLoss("ns3::NakagamiPropagationLossModel");
+        m_phy.SetChannel(channel.Create());
+    }
+}
+
 NetDeviceContainer
 LossyWifiHelper::Install(Ptr<Node> ap, NodeContainer stas)
 {
     WifiHelper wifi;
     wifi.SetStandard(WIFI_STANDARD_80211a);
-    wifi.SetRemoteStationManager("ns3::ConstantRateWifiManager",
-                                 "DataMode",
-                                 StringValue(m_dataMode),
-                                 "ControlMode",
-                                 StringValue(m_controlMode),
-                                 "MaxSsrc",
-                                 UintegerValue(m_macRetries),
-                                 "MaxSlrc",
-                                 UintegerValue(m_macRetries));
+    if (m_minstrel)
+    {
+        wifi.SetRemoteStationManager("ns3::MinstrelWifiManager",
+                                     "MaxSsrc",
+                                     UintegerValue(m_macRetries),
+                                     "MaxSlrc",
+                                     UintegerValue(m_macRetries));
+    }
+    else
+    {
+        wifi.SetRemoteStationManager("ns3::ConstantRateWifiManager",
+                                     "DataMode",
+                                     StringValue(m_dataMode),
+                                     "ControlMode",
+                                     StringValue(m_controlMode),
+                                     "MaxSsrc",
+                                     UintegerValue(m_macRetries),
+                                     "MaxSlrc",
+                                     UintegerValue(m_macRetries));
+    }
     WifiMacHelper mac;
     Ssid ssid(m_ssid);
     mac.SetType("ns3::ApWifiMac", "Ssid", SsidValue(ssid));
@@ -132,7 +158,7 @@ LossyWifiHelper::Install(Ptr<Node> ap, NodeContainer stas)
         MobilityHelper mobility;
         Ptr<ListPositionAllocator> pos = CreateObject<ListPositionAllocator>();
         double angle = i == 0 ? 0.0 : 2 * M_PI * (i - 1) / std::max<uint32_t>(1, stas.GetN());
-        double radius = i == 0 ? 0.0 : 5.0;
+        double radius = i == 0 ? 0.0 : m_distance;
         pos->Add(Vector(radius * std::cos(angle), radius * std::sin(angle), 0));
         mobility.SetPositionAllocator(pos);
         mobility.SetMobilityModel("ns3::ConstantPositionMobilityModel");

@@ -45,6 +45,12 @@ class LossyWifiHelper
     /// Constant PHY modes for data and control frames (e.g. "OfdmRate54Mbps").
     void SetRates(const std::string& dataMode, const std::string& controlMode);
     void SetSsid(const std::string& ssid);
+    /**
+     * Distance-based channel instead of a fixed one: STAs at `meters` from the AP, Nakagami
+     * fading on top of log-distance path loss (if `nakagami`), and Minstrel rate adaptation
+     * instead of constant rates (if `minstrel`). The frame-loss models still apply on top.
+     */
+    void SetDistance(double meters, bool nakagami, bool minstrel);
 
     /**
      * Installs the AP on `ap` and a STA device on each of `stas`, and gives every node without
@@ -70,6 +76,9 @@ class LossyWifiHelper
     std::string m_controlMode;
     uint32_t m_macRetries;
     std::string m_ssid;
+    double m_distance = 5.0;
+    bool m_nakagami = false;
+    bool m_minstrel = false;
     bool m_useErrorModel;
     ObjectFactory m_errorModel;
     std::vector<Ptr<ErrorModel>> m_errorModels; //!< the models attached, for AssignStreams
