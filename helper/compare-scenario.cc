@@ -18,6 +18,7 @@
 #include "ns3/wifi-module.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -156,6 +157,95 @@ class WebClient
     Time m_flowStart;
 };
 
+/// The host side of a download: accepts connections and streams `bytes` (0 = no end) to each.
+class DownloadServer
+{
+  public:
+    DownloadServer(Ptr<Node> host, uint16_t port, uint64_t bytes)
+        : m_bytes(bytes)
+    {
+        m_listener = Socket::CreateSocket(host, TcpSocketFactory::GetTypeId());
+        m_listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), port));
+        m_listener->Listen();
+        m_listener->SetAcceptCallback(
+            MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
+            Callback<void, Ptr<Socket>, const Address&>([this](Ptr<Socket> s, const Address&) {
+                m_conn = s;
+                s->SetSendCallback(
+                    Callback<void, Ptr<Socket>, uint32_t>([this](Ptr<Socket>, uint32_t) { Fill(); }));
+                Fill();
+            }));
+    }
+
+  private:
+    void Fill()
+    {
+        uint8_t buf[1448] = {};
+        while (m_conn && (m_bytes == 0 || m_sent < m_bytes))
+        {
+            uint32_t n = m_bytes == 0 ? sizeof(buf) : std::min<uint64_t>(sizeof(buf), m_bytes - m_sent);
+            if (m_conn->GetTxAvailable() < n || m_conn->Send(buf, n, 0) <= 0)
+            {
+                return;
+            }
+            m_sent += n;
+        }
+        if (m_conn)
+        {
+            m_conn->Close();
+            m_conn = nullptr;
+        }
+    }
+
+    uint64_t m_bytes;
+    uint64_t m_sent = 0;
+    Ptr<Socket> m_listener;
+    Ptr<Socket> m_conn;
+};
+
+/// The client side of a download: connects (client-initiated, so it works through NAT) and
+/// reads everything, counting bytes.
+class DownloadClient
+{
+  public:
+    DownloadClient(Ptr<Node> node, Address server, std::function<void(uint64_t)> onRx)
+        : m_node(node),
+          m_server(server),
+          m_onRx(std::move(onRx))
+    {
+    }
+
+    void Start()
+    {
+        m_socket = Socket::CreateSocket(m_node, TcpSocketFactory::GetTypeId());
+        m_socket->SetRecvCallback(Callback<void, Ptr<Socket>>([this](Ptr<Socket> s) {
+            while (Ptr<Packet> p = s->Recv())
+            {
+                if (p->GetSize() == 0)
+                {
+                    break;
+                }
+                m_received += p->GetSize();
+                m_onRx(m_received);
+            }
+        }));
+        m_socket->Bind();
+        m_socket->Connect(m_server);
+    }
+
+    uint64_t Received() const
+    {
+        return m_received;
+    }
+
+  private:
+    Ptr<Node> m_node;
+    Address m_server;
+    std::function<void(uint64_t)> m_onRx;
+    Ptr<Socket> m_socket;
+    uint64_t m_received = 0;
+};
+
 void
 ApplyTcpDefaults(const CompareConfig& c)
 {
@@ -163,9 +253,11 @@ ApplyTcpDefaults(const CompareConfig& c)
                        TypeIdValue(TypeId::LookupByName("ns3::Tcp" + c.tcp)));
     Config::SetDefault("ns3::TcpSocketBase::MinRto", TimeValue(MilliSeconds(c.minRtoMs)));
     Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(1448));
-    // Buffers well above the path's bandwidth-delay product, so no system is window-limited.
-    Config::SetDefault("ns3::TcpSocket::SndBufSize", UintegerValue(4 << 20));
-    Config::SetDefault("ns3::TcpSocket::RcvBufSize", UintegerValue(4 << 20));
+    // Buffers above the path's bandwidth-delay product (30 Mbit/s x 300 ms = 1.1 MB), so no
+    // system is window-limited. Not larger: with 4 MiB, ns-3 3.37's TCP sender crashed
+    // (TcpRateLinux::SkbSent) in ReSoA downloads once the server's receive window had closed.
+    Config::SetDefault("ns3::TcpSocket::SndBufSize", UintegerValue(2 << 20));
+    Config::SetDefault("ns3::TcpSocket::RcvBufSize", UintegerValue(2 << 20));
 }
 
 /// The wireless hop's loss: i.i.d. and/or Gilbert–Elliott fades on data frames and ACKs;
@@ -255,7 +347,8 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
         "/NodeList/*/DeviceList/*/$ns3::WifiNetDevice/Phy/PhyTxBegin",
         MakeBoundCallback(+[](uint64_t* n, Ptr<const Packet>, double) { ++*n; }, &phyTx));
     TcpRetxCounter retx;
-    NodeContainer senders = resoa ? NodeContainer(net.ap) : net.stas;
+    const bool down = c.direction == "down";
+    NodeContainer senders = down ? NodeContainer(net.host) : (resoa ? NodeContainer(net.ap) : net.stas);
     for (uint32_t i = 0; i < senders.GetN(); ++i)
     {
         senders.Get(i)->GetObject<Ipv4L3Protocol>()->TraceConnectWithoutContext(
@@ -263,26 +356,56 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
             MakeCallback(&TcpRetxCounter::Tx, &retx));
     }
 
-    // One sink per client on the host, so per-client goodput is exact under NAT and ReSoA too.
-    std::vector<Ptr<PacketSink>> sinks;
+    // One receiver per client (a sink on the host, or the client itself for downloads), so
+    // per-client goodput is exact under NAT and ReSoA too.
+    std::vector<std::function<uint64_t()>> rxOf;
     std::vector<Time> doneAt(c.clients);
     std::vector<double> fcts;
     std::vector<std::unique_ptr<WebClient>> web;
+    std::vector<std::unique_ptr<DownloadServer>> dlServers;
+    std::vector<std::unique_ptr<DownloadClient>> dlClients;
     const Time stopAt = kStart + Seconds(c.duration);
     uint32_t remaining = c.clients;
+    auto noteProgress = [&](uint32_t i, uint64_t total) {
+        if (c.bytes > 0 && doneAt[i].IsZero() && total >= c.bytes)
+        {
+            doneAt[i] = Simulator::Now();
+            if (--remaining == 0)
+            {
+                Simulator::Stop();
+            }
+        }
+    };
     for (uint32_t i = 0; i < c.clients; ++i)
     {
         uint16_t port = kBasePort + i;
         std::string factory = limit ? "ns3::UdpSocketFactory" : "ns3::TcpSocketFactory";
+        if (down && !limit)
+        {
+            dlServers.push_back(std::make_unique<DownloadServer>(net.host, port, c.bytes));
+            dlClients.push_back(std::make_unique<DownloadClient>(
+                net.stas.Get(i),
+                InetSocketAddress(net.hostAddress, port),
+                [&noteProgress, i](uint64_t total) { noteProgress(i, total); }));
+            DownloadClient* dc = dlClients.back().get();
+            rxOf.push_back([dc]() { return dc->Received(); });
+            Simulator::Schedule(kStart, &DownloadClient::Start, dc);
+            continue;
+        }
+        // The receiver: a sink on the host (uploads), or on the STA for the download limit.
+        Ptr<Node> rxNode = down ? net.stas.Get(i) : net.host;
+        Ptr<Node> txNode = down ? net.host : net.stas.Get(i);
+        Ipv4Address rxAddr = down ? net.staIfs.GetAddress(i) : net.hostAddress;
         PacketSinkHelper sinkHelper(factory, InetSocketAddress(Ipv4Address::GetAny(), port));
-        Ptr<PacketSink> sink = DynamicCast<PacketSink>(sinkHelper.Install(net.host).Get(0));
-        sinks.push_back(sink);
-        Address to = InetSocketAddress(net.hostAddress, port);
+        Ptr<PacketSink> sink = DynamicCast<PacketSink>(sinkHelper.Install(rxNode).Get(0));
+        rxOf.push_back([sink]() { return sink->GetTotalRx(); });
+        Address to = InetSocketAddress(rxAddr, port);
         if (limit)
         {
             OnOffHelper onoff(factory, to);
-            onoff.SetConstantRate(DataRate("60Mbps"), 1472);
-            ApplicationContainer app = onoff.Install(net.stas.Get(i));
+            onoff.SetConstantRate(DataRate(down ? std::to_string(60 / c.clients) + "Mbps" : "60Mbps"),
+                                  1472);
+            ApplicationContainer app = onoff.Install(txNode);
             app.Start(kStart);
             app.Stop(stopAt);
         }
@@ -302,22 +425,12 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
             bulk.SetAttribute("MaxBytes", UintegerValue(c.bytes));
             bulk.SetAttribute("SendSize", UintegerValue(1448));
             bulk.Install(net.stas.Get(i)).Start(kStart);
-            if (c.bytes > 0)
-            {
-                sink->TraceConnectWithoutContext(
-                    "Rx",
-                    Callback<void, Ptr<const Packet>, const Address&>(
-                        [&, i, sink](Ptr<const Packet>, const Address&) {
-                            if (doneAt[i].IsZero() && sink->GetTotalRx() >= c.bytes)
-                            {
-                                doneAt[i] = Simulator::Now();
-                                if (--remaining == 0)
-                                {
-                                    Simulator::Stop();
-                                }
-                            }
-                        }));
-            }
+            sink->TraceConnectWithoutContext(
+                "Rx",
+                Callback<void, Ptr<const Packet>, const Address&>(
+                    [&noteProgress, i, sink](Ptr<const Packet>, const Address&) {
+                        noteProgress(i, sink->GetTotalRx());
+                    }));
         }
     }
     if (c.pcap)
@@ -335,7 +448,7 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
         Simulator::Schedule(measureFrom, [&]() {
             for (uint32_t i = 0; i < c.clients; ++i)
             {
-                atWarm[i] = sinks[i]->GetTotalRx();
+                atWarm[i] = rxOf[i]();
             }
         });
     }
@@ -347,7 +460,7 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
     Time last = measureFrom;
     for (uint32_t i = 0; i < c.clients; ++i)
     {
-        uint64_t rx = sinks[i]->GetTotalRx() - atWarm[i];
+        uint64_t rx = rxOf[i]() - atWarm[i];
         total += rx;
         Time end = (c.bytes > 0 && !doneAt[i].IsZero()) ? doneAt[i] : Simulator::Now();
         last = std::max(last, end);
@@ -405,9 +518,14 @@ ValidateCompareConfig(const CompareConfig& c)
     {
         return "--system must be resoa, nat, tcp or limit, got '" + c.system + "'";
     }
-    if (c.direction != "up")
+    if (c.direction != "up" && c.direction != "down")
     {
-        return "--direction: only 'up' (STAs send) is modelled so far, got '" + c.direction + "'";
+        return "--direction must be up (STAs send) or down (the host sends), got '" +
+               c.direction + "'";
+    }
+    if (c.direction == "down" && c.flows == "web")
+    {
+        return "--flows=web is modelled for --direction=up only";
     }
     if (c.flows != "bulk" && c.flows != "web")
     {

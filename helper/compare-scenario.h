@@ -16,12 +16,13 @@ namespace ns3
 /**
  * \ingroup resoa
  * \brief One run of the comparison: the same topology for every system
- * (STAs ))) 802.11a ((( AP/router --- p2p --- host), uploads from the STAs to the host.
+ * (STAs ))) 802.11a ((( AP/router --- p2p --- host), uploads from the STAs to the host or
+ * downloads the STAs open to the host.
  */
 struct CompareConfig
 {
     std::string system = "resoa"; //!< resoa | nat | tcp | limit
-    std::string direction = "up";  //!< up (STAs send); down is not modelled yet
+    std::string direction = "up";  //!< up (STAs send) | down (the host sends; client-initiated)
     std::string flows = "bulk";    //!< bulk | web
     uint32_t clients = 1;
     double frameLoss = 0;          //!< i.i.d. post-reception loss of data frames and ACKs

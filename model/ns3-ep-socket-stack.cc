@@ -337,10 +337,9 @@ Ns3EpSocketStack::Read(resoa::EpHandle h, std::size_t maxBytes)
             // ns-3 3.37's TCP sends no window update when its application reads, and a peer
             // facing a window below one segment neither sends nor probes: the transfer would
             // stall for good. Growing the receive buffer makes TCP announce its window (it
-            // "actively informs the other end" on a size increase); shrink first so the size
-            // ends where it was.
-            tcp->SetAttribute("RcvBufSize", UintegerValue(bufSize - 1));
-            tcp->SetAttribute("RcvBufSize", UintegerValue(bufSize));
+            // "actively informs the other end" on a size increase). Grow by one byte: never
+            // shrink it, since a shrinking window upsets ns-3's sender.
+            tcp->SetAttribute("RcvBufSize", UintegerValue(bufSize + 1));
         }
     }
     return out;
