@@ -84,7 +84,7 @@ main(int argc, char* argv[])
     std::string csv;
     CommandLine cmd(__FILE__);
     cmd.AddValue("system", "resoa | nat | tcp | limit", c.system);
-    cmd.AddValue("direction", "up (STAs send to the host)", c.direction);
+    cmd.AddValue("direction", "up (STAs send) | down (STAs open, the host sends)", c.direction);
     cmd.AddValue("flows", "bulk | web", c.flows);
     cmd.AddValue("clients", "number of STAs", c.clients);
     cmd.AddValue("frameLoss", "i.i.d. frame loss on data frames and ACKs (0-1)", c.frameLoss);
