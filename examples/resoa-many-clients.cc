@@ -346,6 +346,10 @@ main(int argc, char* argv[])
     RngSeedManager::SetRun(run);
     // The servers' TCP on the wired side uses Ethernet-sized segments, as Linux would.
     Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(1448));
+    // Each server opens all its clients' connections at once; ns-3's ARP keeps only 3 packets
+    // per unresolved neighbour by default, so a 4th SYN would be dropped and wait for TCP's
+    // 1 s SYN timeout (this looked like two clients stalling for 2 s).
+    Config::SetDefault("ns3::ArpCache::PendingQueueSize", UintegerValue(64));
 
     Network net = o.lan ? BuildLan(o) : BuildAp(o);
 
