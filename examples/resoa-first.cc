@@ -82,18 +82,6 @@ ZeroHash(uint64_t n)
     return h.Value();
 }
 
-std::string
-Show(const Address& a)
-{
-    if (!InetSocketAddress::IsMatchingType(a))
-    {
-        return "(none)";
-    }
-    InetSocketAddress i = InetSocketAddress::ConvertFrom(a);
-    std::ostringstream os;
-    os << i.GetIpv4() << ":" << i.GetPort();
-    return os.str();
-}
 
 } // namespace
 

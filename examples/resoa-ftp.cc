@@ -42,18 +42,6 @@ NS_LOG_COMPONENT_DEFINE("ResoaFtp");
 namespace
 {
 
-std::string
-Show(const Address& a)
-{
-    if (!InetSocketAddress::IsMatchingType(a))
-    {
-        return "(none)";
-    }
-    InetSocketAddress i = InetSocketAddress::ConvertFrom(a);
-    std::ostringstream os;
-    os << i.GetIpv4() << ":" << i.GetPort();
-    return os.str();
-}
 
 /// True once the session has ended either way: the file is in and 226 came, or an error.
 bool

@@ -50,18 +50,6 @@ NS_LOG_COMPONENT_DEFINE("ResoaManyClients");
 namespace
 {
 
-std::string
-Show(const Address& a)
-{
-    if (!InetSocketAddress::IsMatchingType(a))
-    {
-        return "(none)";
-    }
-    InetSocketAddress i = InetSocketAddress::ConvertFrom(a);
-    std::ostringstream os;
-    os << i.GetIpv4() << ":" << i.GetPort();
-    return os.str();
-}
 
 std::string
 ToString(Ipv4Address a)

@@ -3,11 +3,14 @@
  */
 #include "command-line-checks.h"
 
+#include "ns3/inet-socket-address.h"
+
 #include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 namespace ns3
 {
@@ -84,6 +87,19 @@ ParseFlag(const std::string& name, const std::string& text, bool& out)
     }
     std::cerr << "error: --" << name << " must be 0/1/true/false, got '" << text << "'\n";
     return false;
+}
+
+std::string
+Show(const Address& a)
+{
+    if (!InetSocketAddress::IsMatchingType(a))
+    {
+        return "(none)";
+    }
+    InetSocketAddress i = InetSocketAddress::ConvertFrom(a);
+    std::ostringstream os;
+    os << i.GetIpv4() << ":" << i.GetPort();
+    return os.str();
 }
 
 } // namespace cli

@@ -4,6 +4,8 @@
 #ifndef RESOA_COMMAND_LINE_CHECKS_H
 #define RESOA_COMMAND_LINE_CHECKS_H
 
+#include "ns3/address.h"
+
 #include <cstdint>
 #include <string>
 
@@ -29,6 +31,9 @@ bool ParseFraction(
     const std::string& name, const std::string& text, double lo, double hi, double& out);
 /// 0/1/true/false/yes/no.
 bool ParseFlag(const std::string& name, const std::string& text, bool& out);
+
+/// "a.b.c.d:port" for an InetSocketAddress, "(none)" otherwise (for examples' output).
+std::string Show(const Address& a);
 
 } // namespace cli
 } // namespace ns3

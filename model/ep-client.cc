@@ -559,30 +559,7 @@ EpClient::SetSockOpt(std::uint32_t id,
                      std::int32_t value,
                      std::uint32_t* requestId)
 {
-    EpClientSocket* s = FindApp(id);
-    if (s == nullptr)
-    {
-        return ep_errno::kEbadf;
-    }
-    if (!ep_sockopt::IsSupported(level, option))
-    {
-        return kEpEnoprotoopt;
-    }
-    if (std::int32_t rc = CheckUsable(*s))
-    {
-        return rc;
-    }
-    EpMessage m;
-    m.type = EpType::SetSockOpt;
-    m.level = level;
-    m.option = option;
-    m.intValue = value;
-    std::uint32_t req = SendRequest(*s, m, LhpChannel::Reliable);
-    if (requestId != nullptr)
-    {
-        *requestId = req;
-    }
-    return ep_errno::kOk;
+    return SockOptRequest(id, EpType::SetSockOpt, level, option, value, requestId);
 }
 
 std::int32_t
@@ -590,6 +567,17 @@ EpClient::GetSockOpt(std::uint32_t id,
                      std::uint16_t level,
                      std::uint16_t option,
                      std::uint32_t* requestId)
+{
+    return SockOptRequest(id, EpType::GetSockOpt, level, option, 0, requestId);
+}
+
+std::int32_t
+EpClient::SockOptRequest(std::uint32_t id,
+                         EpType type,
+                         std::uint16_t level,
+                         std::uint16_t option,
+                         std::int32_t value,
+                         std::uint32_t* requestId)
 {
     EpClientSocket* s = FindApp(id);
     if (s == nullptr)
@@ -605,9 +593,10 @@ EpClient::GetSockOpt(std::uint32_t id,
         return rc;
     }
     EpMessage m;
-    m.type = EpType::GetSockOpt;
+    m.type = type;
     m.level = level;
     m.option = option;
+    m.intValue = type == EpType::SetSockOpt ? value : 0;
     std::uint32_t req = SendRequest(*s, m, LhpChannel::Reliable);
     if (requestId != nullptr)
     {

@@ -245,6 +245,13 @@ class EpClient
     /// Queues a request for socket `s`, adding kEpFlagCreate the first time.
     std::uint32_t SendRequest(EpClientSocket& s, EpMessage m, LhpChannel channel);
     std::int32_t CheckUsable(const EpClientSocket& s) const;
+    /// Shared body of SetSockOpt and GetSockOpt.
+    std::int32_t SockOptRequest(std::uint32_t id,
+                                EpType type,
+                                std::uint16_t level,
+                                std::uint16_t option,
+                                std::int32_t value,
+                                std::uint32_t* requestId);
     void MaybeReturnCredit(EpClientSocket& s, bool force);
     /// Sends what credit allows, then a pending Shutdown/Close. True if `s` is finished.
     bool Pump(EpClientSocket& s);

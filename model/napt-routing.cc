@@ -33,7 +33,7 @@ NaptRouting::GetTypeId()
 {
     static TypeId tid =
         TypeId("ns3::NaptRouting")
-            .SetParent<Ipv4RoutingProtocol>()
+            .SetParent<Ipv4RoutingDecorator>()
             .SetGroupName("Resoa")
             .AddConstructor<NaptRouting>()
             .AddAttribute("PublicInterface",
@@ -124,14 +124,8 @@ void
 NaptRouting::DoDispose()
 {
     m_expiryEvent.Cancel();
-    if (m_inner)
-    {
-        m_inner->Dispose();
-    }
-    m_inner = nullptr;
-    m_ipv4 = nullptr;
     m_alg.reset();
-    Ipv4RoutingProtocol::DoDispose();
+    Ipv4RoutingDecorator::DoDispose();
 }
 
 std::string
@@ -153,18 +147,6 @@ NaptRouting::DropReasonName(DropReason reason)
             return "unsupported";
     }
     return "unknown";
-}
-
-void
-NaptRouting::SetInner(Ptr<Ipv4RoutingProtocol> inner)
-{
-    m_inner = inner;
-}
-
-Ptr<Ipv4RoutingProtocol>
-NaptRouting::GetInner() const
-{
-    return m_inner;
 }
 
 uint32_t
@@ -515,37 +497,6 @@ NaptRouting::AlgExpect(NaptEndpoint priv, Ipv4Address server)
     }
     Account(r);
     return r.mapping.publicPort;
-}
-
-void
-NaptRouting::NotifyInterfaceUp(uint32_t interface)
-{
-    m_inner->NotifyInterfaceUp(interface);
-}
-
-void
-NaptRouting::NotifyInterfaceDown(uint32_t interface)
-{
-    m_inner->NotifyInterfaceDown(interface);
-}
-
-void
-NaptRouting::NotifyAddAddress(uint32_t interface, Ipv4InterfaceAddress address)
-{
-    m_inner->NotifyAddAddress(interface, address);
-}
-
-void
-NaptRouting::NotifyRemoveAddress(uint32_t interface, Ipv4InterfaceAddress address)
-{
-    m_inner->NotifyRemoveAddress(interface, address);
-}
-
-void
-NaptRouting::SetIpv4(Ptr<Ipv4> ipv4)
-{
-    // Not forwarded: the inner protocol is already bound (see SetInner).
-    m_ipv4 = ipv4;
 }
 
 NaptFtpAlg*

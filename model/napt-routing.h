@@ -7,6 +7,8 @@
 #include "napt-mapping-table.h"
 
 #include "ns3/event-id.h"
+#include "ipv4-routing-decorator.h"
+
 #include "ns3/ipv4-routing-protocol.h"
 #include "ns3/ipv4.h"
 #include "ns3/traced-callback.h"
@@ -57,7 +59,7 @@ class TcpHeader;
  * finds nothing through this wrapper, so add them before wrapping or through GetInner().
  * The router's own sockets should not use ports in the NAT's range on the public address.
  */
-class NaptRouting : public Ipv4RoutingProtocol
+class NaptRouting : public Ipv4RoutingDecorator
 {
   public:
     /// Why a packet was dropped (the Drop trace).
@@ -96,15 +98,6 @@ class NaptRouting : public Ipv4RoutingProtocol
     /// Human-readable name of a drop reason.
     static std::string DropReasonName(DropReason reason);
 
-    /**
-     * Sets the protocol to wrap. It must already be bound to the node's Ipv4 (it is, when it
-     * is the node's current routing protocol); SetIpv4() is not forwarded to it, since ns-3's
-     * list and static routing accept only one SetIpv4().
-     */
-    void SetInner(Ptr<Ipv4RoutingProtocol> inner);
-    /// The wrapped protocol (e.g. the Ipv4ListRouting holding the static routes).
-    Ptr<Ipv4RoutingProtocol> GetInner() const;
-
     /// Number of live mappings.
     uint32_t GetMappingCount() const;
     /// The live mappings.
@@ -129,11 +122,6 @@ class NaptRouting : public Ipv4RoutingProtocol
                     MulticastForwardCallback mcb,
                     LocalDeliverCallback lcb,
                     ErrorCallback ecb) override;
-    void NotifyInterfaceUp(uint32_t interface) override;
-    void NotifyInterfaceDown(uint32_t interface) override;
-    void NotifyAddAddress(uint32_t interface, Ipv4InterfaceAddress address) override;
-    void NotifyRemoveAddress(uint32_t interface, Ipv4InterfaceAddress address) override;
-    void SetIpv4(Ptr<Ipv4> ipv4) override;
     void PrintRoutingTable(Ptr<OutputStreamWrapper> stream,
                            Time::Unit unit = Time::S) const override;
 
@@ -166,8 +154,6 @@ class NaptRouting : public Ipv4RoutingProtocol
     MappingInfo Info(const NaptMappingTable::Mapping& m) const;
     NaptPolicy Policy() const;
 
-    Ptr<Ipv4RoutingProtocol> m_inner;
-    Ptr<Ipv4> m_ipv4;
     uint32_t m_publicIf;
     Ipv4Address m_publicAddress; //!< attribute; "any" means the interface's first address
     uint16_t m_portFirst;

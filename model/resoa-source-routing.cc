@@ -18,29 +18,10 @@ TypeId
 ResoaSourceRouting::GetTypeId()
 {
     static TypeId tid = TypeId("ns3::ResoaSourceRouting")
-                            .SetParent<Ipv4RoutingProtocol>()
+                            .SetParent<Ipv4RoutingDecorator>()
                             .SetGroupName("Resoa")
                             .AddConstructor<ResoaSourceRouting>();
     return tid;
-}
-
-void
-ResoaSourceRouting::DoDispose()
-{
-    m_inner = nullptr;
-    Ipv4RoutingProtocol::DoDispose();
-}
-
-void
-ResoaSourceRouting::SetInner(Ptr<Ipv4RoutingProtocol> inner)
-{
-    m_inner = inner;
-}
-
-Ptr<Ipv4RoutingProtocol>
-ResoaSourceRouting::GetInner() const
-{
-    return m_inner;
 }
 
 void
@@ -78,54 +59,6 @@ ResoaSourceRouting::RouteOutput(Ptr<Packet> p,
     Ptr<Ipv4Route> hinted = Create<Ipv4Route>(*route);
     hinted->SetSource(m_hint);
     return hinted;
-}
-
-bool
-ResoaSourceRouting::RouteInput(Ptr<const Packet> p,
-                               const Ipv4Header& header,
-                               Ptr<const NetDevice> idev,
-                               UnicastForwardCallback ucb,
-                               MulticastForwardCallback mcb,
-                               LocalDeliverCallback lcb,
-                               ErrorCallback ecb)
-{
-    return m_inner->RouteInput(p, header, idev, ucb, mcb, lcb, ecb);
-}
-
-void
-ResoaSourceRouting::NotifyInterfaceUp(uint32_t interface)
-{
-    m_inner->NotifyInterfaceUp(interface);
-}
-
-void
-ResoaSourceRouting::NotifyInterfaceDown(uint32_t interface)
-{
-    m_inner->NotifyInterfaceDown(interface);
-}
-
-void
-ResoaSourceRouting::NotifyAddAddress(uint32_t interface, Ipv4InterfaceAddress address)
-{
-    m_inner->NotifyAddAddress(interface, address);
-}
-
-void
-ResoaSourceRouting::NotifyRemoveAddress(uint32_t interface, Ipv4InterfaceAddress address)
-{
-    m_inner->NotifyRemoveAddress(interface, address);
-}
-
-void
-ResoaSourceRouting::SetIpv4(Ptr<Ipv4> ipv4)
-{
-    // The inner protocol is already bound; binding it twice aborts in ns-3 debug builds.
-}
-
-void
-ResoaSourceRouting::PrintRoutingTable(Ptr<OutputStreamWrapper> stream, Time::Unit unit) const
-{
-    m_inner->PrintRoutingTable(stream, unit);
 }
 
 } // namespace ns3

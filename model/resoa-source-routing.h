@@ -4,7 +4,9 @@
 #ifndef RESOA_SOURCE_ROUTING_H
 #define RESOA_SOURCE_ROUTING_H
 
-#include "ns3/ipv4-routing-protocol.h"
+#include "ipv4-routing-decorator.h"
+
+#include "ns3/node.h"
 
 namespace ns3
 {
@@ -18,16 +20,13 @@ namespace ns3
  * connects, even for a socket bound to one specific address, so a server holding several
  * public addresses could never connect *from* a client's own address. Ns3EpSocketStack sets a
  * source hint around Connect; RouteOutput then returns the inner route with that source.
- * Everything else goes to the wrapped protocol unchanged.
+ * Everything else goes to the wrapped protocol unchanged (Ipv4RoutingDecorator).
  */
-class ResoaSourceRouting : public Ipv4RoutingProtocol
+class ResoaSourceRouting : public Ipv4RoutingDecorator
 {
   public:
     static TypeId GetTypeId();
 
-    /// Wraps `inner` (already bound to the node's Ipv4; SetIpv4 is not repeated on it).
-    void SetInner(Ptr<Ipv4RoutingProtocol> inner);
-    Ptr<Ipv4RoutingProtocol> GetInner() const;
     /// Source for routes returned until cleared (Ipv4Address::GetAny() clears).
     void SetSourceHint(Ipv4Address source);
 
@@ -38,26 +37,8 @@ class ResoaSourceRouting : public Ipv4RoutingProtocol
                                const Ipv4Header& header,
                                Ptr<NetDevice> oif,
                                Socket::SocketErrno& sockerr) override;
-    bool RouteInput(Ptr<const Packet> p,
-                    const Ipv4Header& header,
-                    Ptr<const NetDevice> idev,
-                    UnicastForwardCallback ucb,
-                    MulticastForwardCallback mcb,
-                    LocalDeliverCallback lcb,
-                    ErrorCallback ecb) override;
-    void NotifyInterfaceUp(uint32_t interface) override;
-    void NotifyInterfaceDown(uint32_t interface) override;
-    void NotifyAddAddress(uint32_t interface, Ipv4InterfaceAddress address) override;
-    void NotifyRemoveAddress(uint32_t interface, Ipv4InterfaceAddress address) override;
-    void SetIpv4(Ptr<Ipv4> ipv4) override;
-    void PrintRoutingTable(Ptr<OutputStreamWrapper> stream,
-                           Time::Unit unit = Time::S) const override;
-
-  protected:
-    void DoDispose() override;
 
   private:
-    Ptr<Ipv4RoutingProtocol> m_inner;
     Ipv4Address m_hint = Ipv4Address::GetAny();
 };
 
