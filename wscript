@@ -6,10 +6,9 @@ import os
 
 
 def _cmake_list(ctx, name):
-    """Reads `set(name ...)` from CMakeLists.txt / model/ep-sources.cmake, so the lists live once."""
+    """Reads `set(name ...)` from CMakeLists.txt, so the lists live once."""
     files = []
-    for f in ('model/ep-sources.cmake', 'model/napt-sources.cmake',
-              'model/channel-sources.cmake', 'CMakeLists.txt'):
+    for f in ('CMakeLists.txt',):
         text = ctx.path.find_node(f).read()
         start = text.find('set(%s' % name)
         if start < 0:
@@ -44,6 +43,10 @@ def build(bld):
                      'resoa-compare'):
             obj = bld.create_ns3_program(name, ['resoa', 'wifi', 'mobility', 'internet',
                                                 'applications', 'point-to-point', 'csma'])
-            obj.source = 'examples/%s.cc' % name
+            obj.source = ['examples/%s.cc' % name]
+            if name == 'resoa-compare':
+                obj.source.append('examples/harness/compare-scenario.cc')
+            elif name != 'lhp-over-lossy-wifi':
+                obj.source.append('examples/harness/command-line-checks.cc')
 
     bld.ns3_python_bindings()

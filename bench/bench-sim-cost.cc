@@ -12,7 +12,7 @@
  * goodput, events executed and wall seconds per run, the medians and the ReSoA / TCP ratios.
  * Figures only; never fails on them.
  */
-#include "ns3/command-line-checks.h"
+#include "harness/command-line-checks.h"
 #include "ns3/resoa-helper.h"
 
 #include "ns3/access-network-helper.h"

@@ -43,8 +43,8 @@ function(build_lib)
     configure_file(${CMAKE_CURRENT_SOURCE_DIR}/${h} ${RESOA_INCLUDE_ROOT}/ns3/${name} COPYONLY)
   endforeach()
   add_library(${BL_LIBNAME} SHARED ${BL_SOURCE_FILES})
-  target_include_directories(${BL_LIBNAME} PUBLIC ${RESOA_INCLUDE_ROOT} ${CMAKE_CURRENT_SOURCE_DIR}/model
-                                                  ${CMAKE_CURRENT_SOURCE_DIR}/helper)
+  # Sources include other folders' headers as "ns3/<header>", as they must in an ns-3 tree.
+  target_include_directories(${BL_LIBNAME} PUBLIC ${RESOA_INCLUDE_ROOT})
   target_compile_definitions(${BL_LIBNAME} PUBLIC ${RESOA_NS3_DEFINITIONS})
   target_link_libraries(${BL_LIBNAME} PUBLIC ${BL_LIBRARIES_TO_LINK})
   target_compile_options(${BL_LIBNAME} PRIVATE -Wall -Wextra -Wno-unused-parameter)

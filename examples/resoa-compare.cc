@@ -11,7 +11,7 @@
  *
  *   ./build/examples/resoa-compare --system=resoa --frameLoss=0.3 --macRetries=2 --csv=out.csv
  */
-#include "ns3/compare-scenario.h"
+#include "harness/compare-scenario.h"
 #include "ns3/core-module.h"
 
 #include <chrono>

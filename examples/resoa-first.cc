@@ -17,7 +17,7 @@
 
 #include "ns3/access-network-helper.h"
 #include "ns3/applications-module.h"
-#include "ns3/command-line-checks.h"
+#include "harness/command-line-checks.h"
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"

@@ -20,7 +20,7 @@
 #include "ns3/active-ftp-client.h"
 #include "ns3/active-ftp-control.h"
 #include "ns3/active-ftp-server.h"
-#include "ns3/command-line-checks.h"
+#include "harness/command-line-checks.h"
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"

@@ -25,7 +25,7 @@
 
 #include "ns3/access-network-helper.h"
 #include "ns3/applications-module.h"
-#include "ns3/command-line-checks.h"
+#include "harness/command-line-checks.h"
 #include "ns3/core-module.h"
 #include "ns3/csma-module.h"
 #include "ns3/internet-module.h"

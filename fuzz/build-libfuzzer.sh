@@ -30,10 +30,10 @@ mkdir -p "$(dirname "$out")"
 # as a crash with its input saved.
 "$cxx" -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
   -fno-omit-frame-pointer -Wall -Wextra \
-  -I"$root/model" \
-  "$root/model/resoa-codec-error.cc" \
-  "$root/model/lhp-frame.cc" \
-  "$root/model/ep-message.cc" \
+  -I"$root/model/core" \
+  "$root/model/core/resoa-codec-error.cc" \
+  "$root/model/core/lhp-frame.cc" \
+  "$root/model/core/ep-message.cc" \
   "$root/fuzz/fuzz-decode.cc" \
   -o "$out"
 echo "built $out"

@@ -4,7 +4,7 @@
 #ifndef RESOA_LHP_PROTOCOL_H
 #define RESOA_LHP_PROTOCOL_H
 
-#include "lhp-link.h"
+#include "ns3/lhp-link.h"
 
 #include "ns3/address.h"
 #include "ns3/callback.h"

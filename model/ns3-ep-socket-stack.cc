@@ -3,9 +3,9 @@
  */
 #include "ns3-ep-socket-stack.h"
 
-#include "ep-engine-types.h"
-#include "ep-server.h"
-#include "resoa-errno.h"
+#include "ns3/ep-engine-types.h"
+#include "ns3/ep-server.h"
+#include "resoa-socket-errno.h"
 
 #include "ns3/inet-socket-address.h"
 #include "ns3/log.h"

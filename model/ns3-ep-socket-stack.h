@@ -4,7 +4,7 @@
 #ifndef RESOA_NS3_EP_SOCKET_STACK_H
 #define RESOA_NS3_EP_SOCKET_STACK_H
 
-#include "ep-socket-stack.h"
+#include "ns3/ep-socket-stack.h"
 #include "resoa-source-routing.h"
 
 #include "ns3/address.h"

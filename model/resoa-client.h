@@ -4,7 +4,7 @@
 #ifndef RESOA_CLIENT_H
 #define RESOA_CLIENT_H
 
-#include "ep-client.h"
+#include "ns3/ep-client.h"
 #include "lhp-protocol.h"
 
 #include "ns3/ipv4-address.h"

@@ -4,7 +4,7 @@
 #ifndef RESOA_SERVER_H
 #define RESOA_SERVER_H
 
-#include "ep-server.h"
+#include "ns3/ep-server.h"
 #include "lhp-protocol.h"
 #include "ns3-ep-socket-stack.h"
 

@@ -5,7 +5,7 @@
 
 #include "ns3-ep-socket-stack.h"
 #include "resoa-client.h"
-#include "resoa-errno.h"
+#include "resoa-socket-errno.h"
 
 #include "ns3/inet-socket-address.h"
 #include "ns3/log.h"

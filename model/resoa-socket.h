@@ -4,7 +4,7 @@
 #ifndef RESOA_SOCKET_H
 #define RESOA_SOCKET_H
 
-#include "ep-client.h"
+#include "ns3/ep-client.h"
 
 #include "ns3/socket.h"
 

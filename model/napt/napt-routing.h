@@ -7,7 +7,7 @@
 #include "napt-mapping-table.h"
 
 #include "ns3/event-id.h"
-#include "ipv4-routing-decorator.h"
+#include "ns3/ipv4-routing-decorator.h"
 
 #include "ns3/ipv4-routing-protocol.h"
 #include "ns3/ipv4.h"

@@ -1,10 +1,10 @@
 /*
  * SPDX-License-Identifier: GPL-2.0-only
  */
-#include "resoa-errno.h"
+#include "resoa-socket-errno.h"
 
-#include "ep-engine-types.h"
-#include "ep-message.h"
+#include "ns3/ep-engine-types.h"
+#include "ns3/ep-message.h"
 
 namespace ns3
 {

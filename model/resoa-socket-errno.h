@@ -1,8 +1,8 @@
 /*
  * SPDX-License-Identifier: GPL-2.0-only
  */
-#ifndef RESOA_ERRNO_H
-#define RESOA_ERRNO_H
+#ifndef RESOA_SOCKET_ERRNO_H
+#define RESOA_SOCKET_ERRNO_H
 
 #include "ns3/socket.h"
 
@@ -25,4 +25,4 @@ Socket::SocketErrno ResoaErrnoToSocket(int32_t epErrno);
 
 } // namespace ns3
 
-#endif // RESOA_ERRNO_H
+#endif // RESOA_SOCKET_ERRNO_H

@@ -3,9 +3,9 @@
  */
 #include "compare-scenario.h"
 
-#include "access-network-helper.h"
-#include "napt-helper.h"
-#include "resoa-helper.h"
+#include "ns3/access-network-helper.h"
+#include "ns3/napt-helper.h"
+#include "ns3/resoa-helper.h"
 
 #include "ns3/applications-module.h"
 #include "ns3/core-module.h"

@@ -3,7 +3,7 @@
  */
 #include "active-ftp-server.h"
 
-#include "stream-pattern.h"
+#include "ns3/stream-pattern.h"
 
 #include "ns3/boolean.h"
 #include "ns3/log.h"

@@ -3,7 +3,7 @@
  */
 #include "active-ftp-control.h"
 
-#include "stream-pattern.h"
+#include "ns3/stream-pattern.h"
 
 #include <sstream>
 

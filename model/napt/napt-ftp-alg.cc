@@ -3,7 +3,7 @@
  */
 #include "napt-ftp-alg.h"
 
-#include "active-ftp-control.h"
+#include "ns3/active-ftp-control.h"
 
 #include "ns3/log.h"
 #include "ns3/tcp-option-sack.h"
