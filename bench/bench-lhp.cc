@@ -63,7 +63,8 @@ UdpGoodputMbps(const Setup& s)
     Ipv4InterfaceContainer ifs = addr.Assign(devices);
 
     uint16_t port = 9;
-    PacketSinkHelper sinkHelper("ns3::UdpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), port));
+    PacketSinkHelper sinkHelper("ns3::UdpSocketFactory",
+                                InetSocketAddress(Ipv4Address::GetAny(), port));
     ApplicationContainer sinkApp = sinkHelper.Install(nodes.Get(0));
     OnOffHelper onoff("ns3::UdpSocketFactory", InetSocketAddress(ifs.GetAddress(0), port));
     onoff.SetConstantRate(DataRate("60Mbps"), 1472);

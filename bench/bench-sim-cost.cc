@@ -12,7 +12,6 @@
  * goodput, events executed and wall seconds per run, the medians and the ReSoA / TCP ratios.
  * Figures only; never fails on them.
  */
-#include "harness/command-line-checks.h"
 #include "ns3/resoa-helper.h"
 
 #include "ns3/access-network-helper.h"
@@ -20,6 +19,8 @@
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
+
+#include "harness/command-line-checks.h"
 
 #include <algorithm>
 #include <cctype>

@@ -49,7 +49,8 @@ main(int argc, char* argv[])
     double maxSeconds = 120;
 
     CommandLine cmd(__FILE__);
-    cmd.AddValue("frameLoss", "i.i.d. post-reception frame loss probability on every PHY", frameLoss);
+    cmd.AddValue(
+        "frameLoss", "i.i.d. post-reception frame loss probability on every PHY", frameLoss);
     cmd.AddValue("macRetries", "802.11 MAC retry limit (MaxSsrc/MaxSlrc)", macRetries);
     cmd.AddValue("bytes", "bytes to move over LHP's reliable channel", bytes);
     cmd.AddValue("seed", "RngSeedManager seed", seed);
@@ -93,8 +94,8 @@ main(int argc, char* argv[])
         wifi.EnablePcap("lhp-over-lossy-wifi", devices);
     }
 
-    Ptr<LhpBulkTransfer> transfer =
-        Create<LhpBulkTransfer>(client, server, devices.Get(0)->GetAddress(), bytes, seed * 7919 + run);
+    Ptr<LhpBulkTransfer> transfer = Create<LhpBulkTransfer>(
+        client, server, devices.Get(0)->GetAddress(), bytes, seed * 7919 + run);
     transfer->SetStopWhenDone(true);
     transfer->Start(Seconds(0.5)); // after association
     Simulator::Stop(Seconds(maxSeconds));

@@ -11,8 +11,9 @@
  *
  *   ./build/examples/resoa-compare --system=resoa --frameLoss=0.3 --macRetries=2 --csv=out.csv
  */
-#include "harness/compare-scenario.h"
 #include "ns3/core-module.h"
+
+#include "harness/compare-scenario.h"
 
 #include <chrono>
 #include <fstream>
@@ -58,20 +59,19 @@ Percentile(std::vector<double> v, double q)
 std::string
 CsvRow(const CompareConfig& c, const CompareResult& r, double wall)
 {
-    double fctMean = r.fcts.empty()
-                         ? 0
-                         : std::accumulate(r.fcts.begin(), r.fcts.end(), 0.0) / r.fcts.size();
+    double fctMean =
+        r.fcts.empty() ? 0 : std::accumulate(r.fcts.begin(), r.fcts.end(), 0.0) / r.fcts.size();
     std::ostringstream os;
     os << std::setprecision(6);
-    os << c.system << ',' << c.direction << ',' << c.flows << ',' << c.clients << ','
-       << c.frameLoss << ',' << c.burstBadMs << ',' << c.burstGoodMs << ',' << c.macRetries << ','
-       << c.rttMs << ',' << c.linkRate << ',' << c.tcp << ',' << c.minRtoMs << ',' << c.bytes
-       << ',' << c.duration << ',' << c.seed << ',' << c.run << ',' << r.goodputMbps << ','
+    os << c.system << ',' << c.direction << ',' << c.flows << ',' << c.clients << ',' << c.frameLoss
+       << ',' << c.burstBadMs << ',' << c.burstGoodMs << ',' << c.macRetries << ',' << c.rttMs
+       << ',' << c.linkRate << ',' << c.tcp << ',' << c.minRtoMs << ',' << c.bytes << ','
+       << c.duration << ',' << c.seed << ',' << c.run << ',' << r.goodputMbps << ','
        << Joined(r.perClientMbps, 6) << ',' << r.jain << ',' << r.fcts.size() << ',' << fctMean
        << ',' << Percentile(r.fcts, 0.5) << ',' << Percentile(r.fcts, 0.95) << ','
        << Joined(r.fcts, 5) << ',' << r.macRetx << ',' << r.lhpRetx << ',' << r.tcpRetx << ','
-       << r.framesPerKb << ',' << r.outageSeconds << ',' << r.deassociations << ',' << wall
-       << ',' << c.warmup << ',' << c.distance;
+       << r.framesPerKb << ',' << r.outageSeconds << ',' << r.deassociations << ',' << wall << ','
+       << c.warmup << ',' << c.distance;
     return os.str();
 }
 

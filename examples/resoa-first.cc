@@ -17,12 +17,13 @@
 
 #include "ns3/access-network-helper.h"
 #include "ns3/applications-module.h"
-#include "harness/command-line-checks.h"
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
 #include "ns3/stream-pattern.h"
+
+#include "harness/command-line-checks.h"
 
 #include <algorithm>
 #include <cctype>
@@ -81,7 +82,6 @@ ZeroHash(uint64_t n)
     }
     return h.Value();
 }
-
 
 } // namespace
 

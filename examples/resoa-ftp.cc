@@ -20,11 +20,12 @@
 #include "ns3/active-ftp-client.h"
 #include "ns3/active-ftp-control.h"
 #include "ns3/active-ftp-server.h"
-#include "harness/command-line-checks.h"
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
+
+#include "harness/command-line-checks.h"
 
 #include <cctype>
 #include <cerrno>
@@ -41,7 +42,6 @@ NS_LOG_COMPONENT_DEFINE("ResoaFtp");
 
 namespace
 {
-
 
 /// True once the session has ended either way: the file is in and 226 came, or an error.
 bool

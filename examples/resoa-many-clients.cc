@@ -25,12 +25,13 @@
 
 #include "ns3/access-network-helper.h"
 #include "ns3/applications-module.h"
-#include "harness/command-line-checks.h"
 #include "ns3/core-module.h"
 #include "ns3/csma-module.h"
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
+
+#include "harness/command-line-checks.h"
 
 #include <algorithm>
 #include <cctype>
@@ -49,7 +50,6 @@ NS_LOG_COMPONENT_DEFINE("ResoaManyClients");
 
 namespace
 {
-
 
 std::string
 ToString(Ipv4Address a)

@@ -14,10 +14,10 @@ namespace ns3
 {
 
 AccessNetworkHelper::AccessNetworkHelper()
-    : m_stas(1),
-      m_staInternet(false),
-      m_rate("100Mbps"),
-      m_delay(MilliSeconds(10))
+    : m_stas(1)
+    , m_staInternet(false)
+    , m_rate("100Mbps")
+    , m_delay(MilliSeconds(10))
 {
 }
 

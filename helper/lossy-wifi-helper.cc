@@ -3,15 +3,14 @@
  */
 #include "lossy-wifi-helper.h"
 
+#include "ns3/boolean.h"
 #include "ns3/data-frame-error-model.h"
-#include "ns3/gilbert-elliott-error-model.h"
-
 #include "ns3/double.h"
 #include "ns3/enum.h"
+#include "ns3/gilbert-elliott-error-model.h"
 #include "ns3/log.h"
 #include "ns3/mobility-helper.h"
 #include "ns3/mobility-model.h"
-#include "ns3/boolean.h"
 #include "ns3/ssid.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
@@ -27,11 +26,11 @@ namespace ns3
 NS_LOG_COMPONENT_DEFINE("LossyWifiHelper");
 
 LossyWifiHelper::LossyWifiHelper()
-    : m_dataMode("OfdmRate54Mbps"),
-      m_controlMode("OfdmRate24Mbps"),
-      m_macRetries(7),
-      m_ssid("resoa"),
-      m_useErrorModel(false)
+    : m_dataMode("OfdmRate54Mbps")
+    , m_controlMode("OfdmRate24Mbps")
+    , m_macRetries(7)
+    , m_ssid("resoa")
+    , m_useErrorModel(false)
 {
     YansWifiChannelHelper channel = YansWifiChannelHelper::Default();
     m_phy.SetChannel(channel.Create());

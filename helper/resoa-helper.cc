@@ -3,8 +3,9 @@
  */
 #include "resoa-helper.h"
 
-#include "ns3/node.h"
 #include "ns3/resoa-socket-factory.h"
+
+#include "ns3/node.h"
 #include "ns3/simulator.h"
 
 namespace ns3

@@ -4,12 +4,13 @@
 #ifndef RESOA_HELPER_H
 #define RESOA_HELPER_H
 
+#include "ns3/resoa-client.h"
+#include "ns3/resoa-server.h"
+
 #include "ns3/lhp-helper.h"
 #include "ns3/net-device-container.h"
 #include "ns3/nstime.h"
 #include "ns3/object-factory.h"
-#include "ns3/resoa-client.h"
-#include "ns3/resoa-server.h"
 
 #include <vector>
 

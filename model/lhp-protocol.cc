@@ -5,9 +5,14 @@
 
 #include "ns3/boolean.h"
 #include "ns3/log.h"
+#include "ns3/net-device-queue-interface.h"
 #include "ns3/node.h"
+#include "ns3/queue-disc.h"
 #include "ns3/simulator.h"
+#include "ns3/traffic-control-layer.h"
 #include "ns3/uinteger.h"
+
+#include <limits>
 
 namespace ns3
 {
@@ -31,55 +36,43 @@ ToDuration(const Time& t)
     return resoa::Duration(t.GetNanoSeconds());
 }
 
-void
-AddStats(resoa::LhpStats& sum, const resoa::LhpStats& s)
-{
-    sum.framesSent += s.framesSent;
-    sum.framesReceived += s.framesReceived;
-    sum.dataFramesSent += s.dataFramesSent;
-    sum.retransmissions += s.retransmissions;
-    sum.acksSent += s.acksSent;
-    sum.duplicatesReceived += s.duplicatesReceived;
-    sum.semiReliableDrops += s.semiReliableDrops;
-    sum.badFrames += s.badFrames;
-    sum.sdusDelivered += s.sdusDelivered;
-}
-
 } // namespace
 
 TypeId
 LhpProtocol::GetTypeId()
 {
     // The attribute defaults are the core's defaults, so both drivers start alike.
-    static const resoa::LhpConfig d;
+    static const resoa::LhpEndpointConfig e;
+    static const resoa::LhpConfig& d = e.link;
     static TypeId tid =
         TypeId("ns3::LhpProtocol")
             .SetParent<Object>()
             .SetGroupName("Resoa")
             .AddConstructor<LhpProtocol>()
-            .AddAttribute("MaxPayload",
-                          "Largest SDU in bytes (frame = 24-byte header + SDU).",
-                          UintegerValue(d.maxPayload),
-                          MakeUintegerAccessor(&LhpProtocol::SetMaxPayload,
-                                               &LhpProtocol::GetMaxPayload),
-                          MakeUintegerChecker<uint16_t>(1, resoa::kLhpMaxPayload))
+            .AddAttribute(
+                "MaxPayload",
+                "Largest SDU in bytes (frame = 24-byte header + SDU).",
+                UintegerValue(d.maxPayload),
+                MakeUintegerAccessor(&LhpProtocol::SetMaxPayload, &LhpProtocol::GetMaxPayload),
+                MakeUintegerChecker<uint16_t>(1, resoa::kLhpMaxPayload))
             .AddAttribute("Window",
-                          "Send/receive window in frames, per channel.",
+                          "Send/receive window in frames, per channel. At most 33: the 32-bit "
+                          "SACK bitmap reports no further than 32 frames past the cumulative ack.",
                           UintegerValue(d.window),
                           MakeUintegerAccessor(&LhpProtocol::SetWindow, &LhpProtocol::GetWindow),
-                          MakeUintegerChecker<uint16_t>(1, 4096))
+                          MakeUintegerChecker<uint16_t>(1, resoa::kLhpMaxWindow))
             .AddAttribute("SendBufferSdus",
                           "SDUs queued beyond the window before Send refuses.",
                           UintegerValue(d.sendBufferSdus),
                           MakeUintegerAccessor(&LhpProtocol::SetSendBufferSdus,
                                                &LhpProtocol::GetSendBufferSdus),
                           MakeUintegerChecker<uint32_t>(1))
-            .AddAttribute("InitialRto",
-                          "Retransmission timeout before the first RTT sample.",
-                          TimeValue(ToTime(d.initialRto)),
-                          MakeTimeAccessor(&LhpProtocol::SetInitialRto,
-                                           &LhpProtocol::GetInitialRto),
-                          MakeTimeChecker(MicroSeconds(1)))
+            .AddAttribute(
+                "InitialRto",
+                "Retransmission timeout before the first RTT sample.",
+                TimeValue(ToTime(d.initialRto)),
+                MakeTimeAccessor(&LhpProtocol::SetInitialRto, &LhpProtocol::GetInitialRto),
+                MakeTimeChecker(MicroSeconds(1)))
             .AddAttribute("MinRto",
                           "Lower bound of the adaptive retransmission timeout.",
                           TimeValue(ToTime(d.minRto)),
@@ -125,12 +118,12 @@ LhpProtocol::GetTypeId()
                           MakeTimeAccessor(&LhpProtocol::SetKeepaliveInterval,
                                            &LhpProtocol::GetKeepaliveInterval),
                           MakeTimeChecker(MicroSeconds(1)))
-            .AddAttribute("DeadTimeout",
-                          "Silence after which the peer is declared dead.",
-                          TimeValue(ToTime(d.deadTimeout)),
-                          MakeTimeAccessor(&LhpProtocol::SetDeadTimeout,
-                                           &LhpProtocol::GetDeadTimeout),
-                          MakeTimeChecker(MicroSeconds(1)))
+            .AddAttribute(
+                "DeadTimeout",
+                "Silence after which the peer is declared dead.",
+                TimeValue(ToTime(d.deadTimeout)),
+                MakeTimeAccessor(&LhpProtocol::SetDeadTimeout, &LhpProtocol::GetDeadTimeout),
+                MakeTimeChecker(MicroSeconds(1)))
             .AddAttribute("MaxRetransmissions",
                           "Retransmissions of one reliable frame before the link is declared "
                           "dead (0 = unlimited).",
@@ -140,9 +133,29 @@ LhpProtocol::GetTypeId()
                           MakeUintegerChecker<uint32_t>())
             .AddAttribute("AcceptIncoming",
                           "Accept Connect frames from peers (server role).",
-                          BooleanValue(false),
-                          MakeBooleanAccessor(&LhpProtocol::m_acceptIncoming),
+                          BooleanValue(e.acceptIncoming),
+                          MakeBooleanAccessor(&LhpProtocol::SetAcceptIncoming,
+                                              &LhpProtocol::GetAcceptIncoming),
                           MakeBooleanChecker())
+            .AddAttribute("Linger",
+                          "How long a closed connection is kept to answer a retransmitted "
+                          "Close (then a Close is answered statelessly); negative: DeadTimeout.",
+                          TimeValue(ToTime(e.linger)),
+                          MakeTimeAccessor(&LhpProtocol::SetLinger, &LhpProtocol::GetLinger),
+                          MakeTimeChecker())
+            .AddAttribute("MaxConnectionsPerPeer",
+                          "Connections to one peer address beyond which its Connect is refused "
+                          "(lingering closed ones are evicted first).",
+                          UintegerValue(e.maxConnectionsPerPeer),
+                          MakeUintegerAccessor(&LhpProtocol::SetMaxConnectionsPerPeer,
+                                               &LhpProtocol::GetMaxConnectionsPerPeer),
+                          MakeUintegerChecker<uint32_t>())
+            .AddAttribute("MaxConnections",
+                          "Connections in all beyond which a Connect is refused.",
+                          UintegerValue(e.maxConnections),
+                          MakeUintegerAccessor(&LhpProtocol::SetMaxConnections,
+                                               &LhpProtocol::GetMaxConnections),
+                          MakeUintegerChecker<uint32_t>())
             .AddTraceSource("Tx",
                             "An LHP frame handed to the device.",
                             MakeTraceSourceAccessor(&LhpProtocol::m_txTrace),
@@ -163,17 +176,49 @@ LhpProtocol::GetTypeId()
             .AddTraceSource("LinkDown",
                             "A connection died (connect failed or dead timeout).",
                             MakeTraceSourceAccessor(&LhpProtocol::m_linkDownTrace),
-                            "ns3::LhpProtocol::LinkDownTracedCallback");
+                            "ns3::LhpProtocol::LinkDownTracedCallback")
+            .AddTraceSource("LinkState",
+                            "A connection's state changed (handle, old, new).",
+                            MakeTraceSourceAccessor(&LhpProtocol::m_linkStateTrace),
+                            "ns3::LhpProtocol::LinkStateTracedCallback")
+            .AddTraceSource("Rto",
+                            "A connection's retransmission timeout changed (handle, old, new).",
+                            MakeTraceSourceAccessor(&LhpProtocol::m_rtoTrace),
+                            "ns3::LhpProtocol::TimeTracedCallback")
+            .AddTraceSource("Srtt",
+                            "A connection's smoothed RTT changed (handle, old, new).",
+                            MakeTraceSourceAccessor(&LhpProtocol::m_srttTrace),
+                            "ns3::LhpProtocol::TimeTracedCallback")
+            .AddTraceSource("FramesInFlight",
+                            "Data frames a connection has in flight, both channels.",
+                            MakeTraceSourceAccessor(&LhpProtocol::m_framesInFlightTrace),
+                            "ns3::LhpProtocol::CountTracedCallback")
+            .AddTraceSource("BytesInFlight",
+                            "Payload bytes sent and not yet acked or given up, both channels.",
+                            MakeTraceSourceAccessor(&LhpProtocol::m_bytesInFlightTrace),
+                            "ns3::LhpProtocol::CountTracedCallback")
+            .AddTraceSource("SendWindow",
+                            "Frames the reliable channel may have in flight (window, peer's "
+                            "advertised window, SACK reach).",
+                            MakeTraceSourceAccessor(&LhpProtocol::m_sendWindowTrace),
+                            "ns3::LhpProtocol::CountTracedCallback");
     return tid;
 }
 
 LhpProtocol::LhpProtocol()
-    : m_acceptIncoming(false),
-      m_rng(CreateObject<UniformRandomVariable>()),
-      m_nextHandle(1),
-      m_queueRetry(MicroSeconds(100))
+    : m_rng(CreateObject<UniformRandomVariable>())
+    , m_pumping(false)
+    , m_pumpAgain(false)
+    , m_wakeInstalled(false)
+    , m_waitingForDevice(false)
+    , m_queueRetry(MicroSeconds(100))
+    , m_deviceStalls(0)
 {
     NS_LOG_FUNCTION(this);
+    // Connection ids and nonces come from m_rng, so AssignStreams fixes them.
+    m_endpoint = std::make_unique<resoa::LhpEndpoint>(
+        m_config,
+        [rng = m_rng]() { return static_cast<uint32_t>(rng->GetInteger(1, 0xFFFFFFFFu)); });
 }
 
 LhpProtocol::~LhpProtocol()
@@ -185,55 +230,85 @@ void
 LhpProtocol::DoDispose()
 {
     NS_LOG_FUNCTION(this);
-    for (auto& [h, c] : m_connections)
-    {
-        c.timer.Cancel();
-    }
-    m_connections.clear();
-    m_byPeer.clear();
-    m_blocked.clear();
+    m_timer.Cancel();
     m_retryEvent.Cancel();
+    m_resumeEvent.Cancel();
+    if (m_txQueue && m_wakeInstalled)
+    {
+        // Give the device queue's wake back to traffic control (or to nobody).
+        m_txQueue->SetWakeCallback(m_wakeChain ? MakeCallback(&QueueDisc::Run, m_wakeChain)
+                                               : MakeNullCallback<void>());
+    }
+    m_endpoint->Crash();
+    m_traced.clear();
+    m_blocked = nullptr;
+    m_txQueue = nullptr;
+    m_wakeChain = nullptr;
     m_device = nullptr;
     m_receiveCb = MakeNullCallback<void, Handle, resoa::LhpChannel, Ptr<Packet>>();
     m_connectionCb = MakeNullCallback<void, Handle, ConnectionEvent, const Address&>();
     m_sendSpaceCb = MakeNullCallback<void, Handle>();
+    m_admissionCb = MakeNullCallback<bool, const Address&>();
     Object::DoDispose();
 }
 
-// --- attribute accessors: each maps one field of resoa::LhpConfig ---
+// --- attribute accessors: each maps one field of resoa::LhpEndpointConfig ---
 // clang-format off
-void LhpProtocol::SetMaxPayload(uint16_t v) { m_config.maxPayload = v; }
-uint16_t LhpProtocol::GetMaxPayload() const { return m_config.maxPayload; }
-void LhpProtocol::SetWindow(uint16_t v) { m_config.window = v; }
-uint16_t LhpProtocol::GetWindow() const { return m_config.window; }
-void LhpProtocol::SetSendBufferSdus(uint32_t v) { m_config.sendBufferSdus = v; }
-uint32_t LhpProtocol::GetSendBufferSdus() const { return m_config.sendBufferSdus; }
-void LhpProtocol::SetInitialRto(Time v) { m_config.initialRto = ToDuration(v); }
-Time LhpProtocol::GetInitialRto() const { return ToTime(m_config.initialRto); }
-void LhpProtocol::SetMinRto(Time v) { m_config.minRto = ToDuration(v); }
-Time LhpProtocol::GetMinRto() const { return ToTime(m_config.minRto); }
-void LhpProtocol::SetMaxRto(Time v) { m_config.maxRto = ToDuration(v); }
-Time LhpProtocol::GetMaxRto() const { return ToTime(m_config.maxRto); }
-void LhpProtocol::SetAckEveryFrames(uint32_t v) { m_config.ackEveryFrames = v; }
-uint32_t LhpProtocol::GetAckEveryFrames() const { return m_config.ackEveryFrames; }
-void LhpProtocol::SetAckDelay(Time v) { m_config.ackDelay = ToDuration(v); }
-Time LhpProtocol::GetAckDelay() const { return ToTime(m_config.ackDelay); }
-void LhpProtocol::SetSemiReliableRetries(uint32_t v) { m_config.semiReliableRetries = v; }
-uint32_t LhpProtocol::GetSemiReliableRetries() const { return m_config.semiReliableRetries; }
-void LhpProtocol::SetSemiReliableDeadline(Time v) { m_config.semiReliableDeadline = ToDuration(v); }
-Time LhpProtocol::GetSemiReliableDeadline() const { return ToTime(m_config.semiReliableDeadline); }
-void LhpProtocol::SetConnectRetries(uint32_t v) { m_config.connectRetries = v; }
-uint32_t LhpProtocol::GetConnectRetries() const { return m_config.connectRetries; }
-void LhpProtocol::SetKeepaliveInterval(Time v) { m_config.keepaliveInterval = ToDuration(v); }
-Time LhpProtocol::GetKeepaliveInterval() const { return ToTime(m_config.keepaliveInterval); }
-void LhpProtocol::SetDeadTimeout(Time v) { m_config.deadTimeout = ToDuration(v); }
-Time LhpProtocol::GetDeadTimeout() const { return ToTime(m_config.deadTimeout); }
-void LhpProtocol::SetMaxRetransmissions(uint32_t v) { m_config.maxRetransmissions = v; }
-uint32_t LhpProtocol::GetMaxRetransmissions() const { return m_config.maxRetransmissions; }
+void LhpProtocol::SetMaxPayload(uint16_t v) { m_config.link.maxPayload = v; ApplyConfig(); }
+uint16_t LhpProtocol::GetMaxPayload() const { return m_config.link.maxPayload; }
+void LhpProtocol::SetWindow(uint16_t v) { m_config.link.window = v; ApplyConfig(); }
+uint16_t LhpProtocol::GetWindow() const { return m_config.link.window; }
+void LhpProtocol::SetSendBufferSdus(uint32_t v) { m_config.link.sendBufferSdus = v; ApplyConfig(); }
+uint32_t LhpProtocol::GetSendBufferSdus() const { return m_config.link.sendBufferSdus; }
+void LhpProtocol::SetInitialRto(Time v) { m_config.link.initialRto = ToDuration(v); ApplyConfig(); }
+Time LhpProtocol::GetInitialRto() const { return ToTime(m_config.link.initialRto); }
+void LhpProtocol::SetMinRto(Time v) { m_config.link.minRto = ToDuration(v); ApplyConfig(); }
+Time LhpProtocol::GetMinRto() const { return ToTime(m_config.link.minRto); }
+void LhpProtocol::SetMaxRto(Time v) { m_config.link.maxRto = ToDuration(v); ApplyConfig(); }
+Time LhpProtocol::GetMaxRto() const { return ToTime(m_config.link.maxRto); }
+void LhpProtocol::SetAckEveryFrames(uint32_t v) { m_config.link.ackEveryFrames = v; ApplyConfig(); }
+uint32_t LhpProtocol::GetAckEveryFrames() const { return m_config.link.ackEveryFrames; }
+void LhpProtocol::SetAckDelay(Time v) { m_config.link.ackDelay = ToDuration(v); ApplyConfig(); }
+Time LhpProtocol::GetAckDelay() const { return ToTime(m_config.link.ackDelay); }
+void LhpProtocol::SetSemiReliableRetries(uint32_t v) { m_config.link.semiReliableRetries = v; ApplyConfig(); }
+uint32_t LhpProtocol::GetSemiReliableRetries() const { return m_config.link.semiReliableRetries; }
+void LhpProtocol::SetSemiReliableDeadline(Time v) { m_config.link.semiReliableDeadline = ToDuration(v); ApplyConfig(); }
+Time LhpProtocol::GetSemiReliableDeadline() const { return ToTime(m_config.link.semiReliableDeadline); }
+void LhpProtocol::SetConnectRetries(uint32_t v) { m_config.link.connectRetries = v; ApplyConfig(); }
+uint32_t LhpProtocol::GetConnectRetries() const { return m_config.link.connectRetries; }
+void LhpProtocol::SetKeepaliveInterval(Time v) { m_config.link.keepaliveInterval = ToDuration(v); ApplyConfig(); }
+Time LhpProtocol::GetKeepaliveInterval() const { return ToTime(m_config.link.keepaliveInterval); }
+void LhpProtocol::SetDeadTimeout(Time v) { m_config.link.deadTimeout = ToDuration(v); ApplyConfig(); }
+Time LhpProtocol::GetDeadTimeout() const { return ToTime(m_config.link.deadTimeout); }
+void LhpProtocol::SetMaxRetransmissions(uint32_t v) { m_config.link.maxRetransmissions = v; ApplyConfig(); }
+uint32_t LhpProtocol::GetMaxRetransmissions() const { return m_config.link.maxRetransmissions; }
+void LhpProtocol::SetAcceptIncoming(bool v) { m_config.acceptIncoming = v; ApplyConfig(); }
+bool LhpProtocol::GetAcceptIncoming() const { return m_config.acceptIncoming; }
+void LhpProtocol::SetLinger(Time v) { m_config.linger = ToDuration(v); ApplyConfig(); }
+Time LhpProtocol::GetLinger() const { return ToTime(m_config.linger); }
+void LhpProtocol::SetMaxConnectionsPerPeer(uint32_t v) { m_config.maxConnectionsPerPeer = v; ApplyConfig(); }
+uint32_t LhpProtocol::GetMaxConnectionsPerPeer() const { return static_cast<uint32_t>(m_config.maxConnectionsPerPeer); }
+void LhpProtocol::SetMaxConnections(uint32_t v) { m_config.maxConnections = v; ApplyConfig(); }
+uint32_t LhpProtocol::GetMaxConnections() const { return static_cast<uint32_t>(m_config.maxConnections); }
 // clang-format on
+
+void
+LhpProtocol::ApplyConfig()
+{
+    if (m_endpoint)
+    {
+        m_endpoint->SetConfig(m_config);
+    }
+}
 
 resoa::LhpConfig
 LhpProtocol::GetConfig() const
+{
+    return m_config.link;
+}
+
+resoa::LhpEndpointConfig
+LhpProtocol::GetEndpointConfig() const
 {
     return m_config;
 }
@@ -251,9 +326,14 @@ LhpProtocol::SetDevice(Ptr<NetDevice> device)
     NS_LOG_FUNCTION(this << device);
     NS_ASSERT_MSG(!m_device, "LhpProtocol is already bound to a device");
     m_device = device;
-    device->GetNode()->RegisterProtocolHandler(MakeCallback(&LhpProtocol::ReceiveFromDevice, this),
-                                               resoa::kLhpEtherType,
-                                               device);
+    Ptr<NetDeviceQueueInterface> ndqi = device->GetObject<NetDeviceQueueInterface>();
+    if (ndqi && ndqi->GetNTxQueues() > 0)
+    {
+        // LHP frames carry no priority: Wi-Fi puts them on AC_BE, tx queue 0.
+        m_txQueue = ndqi->GetTxQueue(0);
+    }
+    device->GetNode()->RegisterProtocolHandler(
+        MakeCallback(&LhpProtocol::ReceiveFromDevice, this), resoa::kLhpEtherType, device);
 }
 
 Ptr<NetDevice>
@@ -269,33 +349,39 @@ LhpProtocol::Now()
 }
 
 LhpProtocol::Handle
-LhpProtocol::AddConnection(const Mac48Address& peer, std::unique_ptr<resoa::LhpLink> link)
+LhpProtocol::ToHandle(resoa::LhpHandle h)
 {
-    Handle h = m_nextHandle++;
-    m_byPeer[{peer, link->GetConnId()}] = h;
-    Connection& c = m_connections[h];
-    c.link = std::move(link);
-    c.peer = peer;
-    return h;
+    NS_ABORT_MSG_IF(h > std::numeric_limits<Handle>::max(), "LHP handles exhausted");
+    return static_cast<Handle>(h);
 }
+
+resoa::LhpPeerAddress
+LhpProtocol::ToPeer(const Mac48Address& mac)
+{
+    uint8_t bytes[6];
+    mac.CopyTo(bytes);
+    return resoa::LhpPeerAddress(bytes, sizeof(bytes));
+}
+
+Mac48Address
+LhpProtocol::ToMac(const resoa::LhpPeerAddress& peer)
+{
+    Mac48Address mac;
+    mac.CopyFrom(peer.Data());
+    return mac;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Application side
 
 LhpProtocol::Handle
 LhpProtocol::Connect(const Address& peer)
 {
     NS_LOG_FUNCTION(this << peer);
     NS_ASSERT_MSG(m_device, "LhpProtocol::Connect before SetDevice");
-    Mac48Address mac = Mac48Address::ConvertFrom(peer);
-    uint32_t connId = 0;
-    while (connId == 0 || m_byPeer.count({mac, connId}))
-    {
-        connId = m_rng->GetInteger(1, 0xFFFFFFFFu);
-    }
-    auto link =
-        std::make_unique<resoa::LhpLink>(m_config, connId, m_rng->GetInteger(1, 0xFFFFFFFFu));
-    Handle h = AddConnection(mac, std::move(link));
-    m_connections[h].link->Connect(Now());
-    Pump(h);
-    return h;
+    resoa::LhpHandle h = m_endpoint->Connect(ToPeer(Mac48Address::ConvertFrom(peer)), Now());
+    Pump();
+    return ToHandle(h);
 }
 
 bool
@@ -309,15 +395,10 @@ LhpProtocol::Send(Handle h, resoa::LhpChannel channel, Ptr<const Packet> sdu)
 bool
 LhpProtocol::Send(Handle h, resoa::LhpChannel channel, std::vector<uint8_t> sdu)
 {
-    auto it = m_connections.find(h);
-    if (it == m_connections.end())
-    {
-        return false;
-    }
-    bool ok = it->second.link->Send(channel, std::move(sdu), Now());
+    bool ok = m_endpoint->Send(h, channel, std::move(sdu), Now());
     if (ok)
     {
-        Pump(h);
+        Pump();
     }
     return ok;
 }
@@ -325,35 +406,28 @@ LhpProtocol::Send(Handle h, resoa::LhpChannel channel, std::vector<uint8_t> sdu)
 uint32_t
 LhpProtocol::GetSendSpace(Handle h, resoa::LhpChannel channel) const
 {
-    auto it = m_connections.find(h);
-    return it == m_connections.end() ? 0 : it->second.link->SendSpace(channel);
+    return static_cast<uint32_t>(m_endpoint->SendSpace(h, channel));
 }
 
 void
 LhpProtocol::Close(Handle h)
 {
     NS_LOG_FUNCTION(this << h);
-    auto it = m_connections.find(h);
-    if (it != m_connections.end())
-    {
-        it->second.link->Close(Now());
-        Pump(h);
-    }
+    m_endpoint->Close(h, Now());
+    Pump();
 }
 
 void
 LhpProtocol::Crash()
 {
     NS_LOG_FUNCTION(this);
-    for (auto& [h, c] : m_connections)
-    {
-        c.timer.Cancel();
-        AddStats(m_retiredStats, c.link->GetStats());
-    }
-    m_connections.clear();
-    m_byPeer.clear();
-    m_blocked.clear();
+    m_endpoint->Crash(); // its queues too: a running pump finds nothing more to report
+    m_traced.clear();
+    m_blocked = nullptr;
+    m_waitingForDevice = false;
     m_retryEvent.Cancel();
+    m_resumeEvent.Cancel();
+    m_timer.Cancel();
 }
 
 void
@@ -374,30 +448,58 @@ LhpProtocol::SetSendSpaceCallback(SendSpaceCallback cb)
     m_sendSpaceCb = cb;
 }
 
+void
+LhpProtocol::SetAdmissionCallback(AdmissionCallback cb)
+{
+    m_admissionCb = cb;
+    if (cb.IsNull())
+    {
+        m_endpoint->SetAdmissionHook({});
+        return;
+    }
+    m_endpoint->SetAdmissionHook([this](const resoa::LhpPeerAddress& peer)
+                                 { return m_admissionCb(Address(ToMac(peer))); });
+}
+
 const resoa::LhpLink*
 LhpProtocol::GetLink(Handle h) const
 {
-    auto it = m_connections.find(h);
-    return it == m_connections.end() ? nullptr : it->second.link.get();
+    return m_endpoint->GetLink(h);
 }
 
 Address
 LhpProtocol::GetPeer(Handle h) const
 {
-    auto it = m_connections.find(h);
-    return it == m_connections.end() ? Address() : Address(it->second.peer);
+    std::optional<resoa::LhpPeerAddress> peer = m_endpoint->GetPeer(h);
+    return peer ? Address(ToMac(*peer)) : Address();
 }
 
 resoa::LhpStats
 LhpProtocol::GetTotalStats() const
 {
-    resoa::LhpStats sum = m_retiredStats;
-    for (const auto& [h, c] : m_connections)
-    {
-        AddStats(sum, c.link->GetStats());
-    }
-    return sum;
+    return m_endpoint->GetTotalStats();
 }
+
+resoa::LhpEndpointStats
+LhpProtocol::GetEndpointStats() const
+{
+    return m_endpoint->GetStats();
+}
+
+const resoa::LhpEndpoint&
+LhpProtocol::GetEndpoint() const
+{
+    return *m_endpoint;
+}
+
+uint64_t
+LhpProtocol::GetDeviceStalls() const
+{
+    return m_deviceStalls;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driver loop
 
 void
 LhpProtocol::ReceiveFromDevice(Ptr<NetDevice> device,
@@ -409,236 +511,338 @@ LhpProtocol::ReceiveFromDevice(Ptr<NetDevice> device,
 {
     std::vector<uint8_t> bytes(packet->GetSize());
     packet->CopyData(bytes.data(), bytes.size());
-    // Ethernet pads short frames; the LHP header says how long the frame really is.
-    size_t framed = resoa::LhpFramedLength(bytes.data(), bytes.size());
-    if (framed != 0 && framed < bytes.size())
-    {
-        bytes.resize(framed);
-    }
-    resoa::LhpFrame frame;
-    resoa::DecodeError err = resoa::DecodeLhpFrame(bytes.data(), bytes.size(), frame);
-    if (err != resoa::DecodeError::Ok)
-    {
-        NS_LOG_WARN("malformed LHP frame from " << from << ": " << resoa::ToString(err));
-        m_dropTrace(packet, std::string("malformed: ") + resoa::ToString(err));
-        return;
-    }
     Mac48Address mac = Mac48Address::ConvertFrom(from);
-    auto key = std::make_pair(mac, frame.connId);
-    auto found = m_byPeer.find(key);
-    Handle h;
-    if (found != m_byPeer.end())
+    resoa::LhpRxResult r = m_endpoint->Receive(ToPeer(mac), bytes.data(), bytes.size(), Now());
+    switch (r.outcome)
     {
-        h = found->second;
-        m_rxTrace(packet, h);
-        Connection& c = m_connections.at(h);
-        uint32_t spaceBefore = c.link->SendSpace(resoa::LhpChannel::Reliable);
-        c.link->Receive(frame, Now());
-        Pump(h);
-        auto again = m_connections.find(h);
-        if (again != m_connections.end() && !m_sendSpaceCb.IsNull() &&
-            again->second.link->SendSpace(resoa::LhpChannel::Reliable) > spaceBefore)
-        {
-            m_sendSpaceCb(h);
-        }
-        return;
+        case resoa::LhpRxOutcome::Accepted:
+            NS_LOG_INFO("accepted an LHP connection from " << mac << " as " << r.handle);
+            m_rxTrace(packet, ToHandle(r.handle));
+            break;
+        case resoa::LhpRxOutcome::ToLink:
+            m_rxTrace(packet, ToHandle(r.handle));
+            break;
+        case resoa::LhpRxOutcome::Malformed:
+            NS_LOG_WARN("malformed LHP frame from " << mac << ": " << resoa::ToString(r.error));
+            m_dropTrace(packet, std::string("malformed: ") + resoa::ToString(r.error));
+            break;
+        case resoa::LhpRxOutcome::StatelessCloseReply:
+            NS_LOG_LOGIC("Close for a retired connection from " << mac << ": answered");
+            break;
+        case resoa::LhpRxOutcome::UnknownConnection:
+        case resoa::LhpRxOutcome::AdmissionRefused:
+        case resoa::LhpRxOutcome::BadConnect:
+            NS_LOG_LOGIC("LHP frame from " << mac << " dropped: " << resoa::ToString(r.outcome));
+            m_dropTrace(packet, resoa::ToString(r.outcome));
+            break;
     }
-    if (frame.type == resoa::LhpFrameType::Connect && m_acceptIncoming)
-    {
-        auto link = std::make_unique<resoa::LhpLink>(m_config,
-                                                     frame.connId,
-                                                     m_rng->GetInteger(1, 0xFFFFFFFFu));
-        if (!link->Accept(frame, Now()))
-        {
-            m_dropTrace(packet, "bad connect");
-            return;
-        }
-        h = AddConnection(mac, std::move(link));
-        m_rxTrace(packet, h);
-        NS_LOG_INFO("accepted LHP connection " << frame.connId << " from " << mac << " as "
-                                               << h);
-        Pump(h);
-        return;
-    }
-    if (frame.type == resoa::LhpFrameType::Close && !(frame.flags & resoa::kFlagResponse))
-    {
-        // We retired this connection when it closed; our Close|Response may have been lost,
-        // so answer again, statelessly, or the peer would end Dead instead of Closed.
-        resoa::LhpFrame reply;
-        reply.type = resoa::LhpFrameType::Close;
-        reply.flags = resoa::kFlagResponse;
-        reply.channel = frame.channel;
-        reply.connId = frame.connId;
-        std::vector<uint8_t> out = resoa::EncodeLhpFrame(reply);
-        m_device->Send(Create<Packet>(out.data(), out.size()), mac, resoa::kLhpEtherType);
-        return;
-    }
-    NS_LOG_LOGIC("LHP frame for unknown connection " << frame.connId << " from " << mac);
-    m_dropTrace(packet, "unknown connection");
+    Pump();
 }
 
 void
-LhpProtocol::Pump(Handle h)
+LhpProtocol::Pump()
 {
-    auto it = m_connections.find(h);
-    if (it == m_connections.end())
+    if (m_pumping)
     {
+        // Called from a callback or trace we are running: the loop goes round once more.
+        m_pumpAgain = true;
         return;
     }
-    Connection& c = it->second;
-    if (c.pumping)
-    {
-        // A callback re-entered (e.g. the application sent from its receive callback).
-        c.pumpAgain = true;
-        return;
-    }
-    c.pumping = true;
+    m_pumping = true;
     do
     {
-        c.pumpAgain = false;
-        PumpOnce(h, c);
-    } while (c.pumpAgain);
-    c.pumping = false;
+        m_pumpAgain = false;
+        DeliverUp();
+        Transmit();
+    } while (m_pumpAgain);
+    m_pumping = false;
+    ArmTimer();
+    FireTraces();
+}
 
-    resoa::LhpState state = c.link->GetState();
-    if (state == resoa::LhpState::Closed || state == resoa::LhpState::Dead)
+void
+LhpProtocol::DeliverUp()
+{
+    // Each item is a value taken out of the endpoint: a callback may call anything here,
+    // Crash included (which empties the endpoint's queues), and nothing dangles.
+    for (;;)
     {
-        Retire(h, state == resoa::LhpState::Closed ? CONNECTION_CLOSED : CONNECTION_DEAD);
+        if (std::optional<resoa::LhpEndpointDelivery> d = m_endpoint->PollDelivery())
+        {
+            if (!m_receiveCb.IsNull())
+            {
+                m_receiveCb(ToHandle(d->handle),
+                            d->channel,
+                            Create<Packet>(d->data.data(), d->data.size()));
+            }
+            continue;
+        }
+        if (std::optional<resoa::LhpEndpointEvent> e = m_endpoint->PollEvent())
+        {
+            OnEvent(*e);
+            continue;
+        }
+        break;
     }
 }
 
 void
-LhpProtocol::PumpOnce(Handle h, Connection& c)
+LhpProtocol::OnEvent(const resoa::LhpEndpointEvent& e)
 {
-    resoa::TimePoint now = Now();
-    while (auto d = c.link->PollDelivery())
+    using Kind = resoa::LhpEndpointEvent::Kind;
+    Handle h = ToHandle(e.handle);
+    Address peer(ToMac(e.peer));
+    switch (e.kind)
     {
-        if (!m_receiveCb.IsNull())
-        {
-            m_receiveCb(h, d->channel, Create<Packet>(d->data.data(), d->data.size()));
-        }
-    }
-    while (auto e = c.link->PollEvent())
-    {
-        switch (e->kind)
-        {
-        case resoa::LhpEvent::Kind::Connected:
-            c.upReported = true;
+        case Kind::Up:
             if (!m_connectionCb.IsNull())
             {
-                m_connectionCb(h, CONNECTION_UP, Address(c.peer));
+                m_connectionCb(h, CONNECTION_UP, peer);
             }
             break;
-        case resoa::LhpEvent::Kind::SemiReliableDrop:
+        case Kind::Closed:
+        case Kind::Dead:
+        {
+            bool dead = e.kind == Kind::Dead;
+            NS_LOG_INFO("LHP connection " << h << " to " << peer << (dead ? " died" : " closed"));
+            // The final state change: a dead link is gone already, a closed one may be reaped
+            // before the traces run again.
+            auto it = m_traced.find(h);
+            if (it != m_traced.end())
+            {
+                resoa::LhpState now = dead ? resoa::LhpState::Dead : resoa::LhpState::Closed;
+                resoa::LhpState old = it->second.state;
+                it->second.state = now;
+                if (dead)
+                {
+                    m_traced.erase(it);
+                }
+                if (old != now)
+                {
+                    m_linkStateTrace(h, old, now);
+                }
+            }
+            if (dead)
+            {
+                m_linkDownTrace(h, peer);
+            }
+            if (!m_connectionCb.IsNull())
+            {
+                m_connectionCb(h, dead ? CONNECTION_DEAD : CONNECTION_CLOSED, peer);
+            }
+            break;
+        }
+        case Kind::SemiReliableDrop:
             m_dropTrace(nullptr, "semi-reliable sdu given up");
             break;
-        case resoa::LhpEvent::Kind::Closed:
-        case resoa::LhpEvent::Kind::LinkDead:
-            break; // reported by Retire once the pump is done
-        }
-    }
-    std::vector<uint8_t> frame;
-    while (m_blocked.empty())
-    {
-        uint64_t retxBefore = c.link->GetStats().retransmissions;
-        if (!c.link->PollTransmit(now, frame))
-        {
+        case Kind::SendSpace:
+            if (!m_sendSpaceCb.IsNull())
+            {
+                m_sendSpaceCb(h);
+            }
             break;
+    }
+}
+
+void
+LhpProtocol::Transmit()
+{
+    if (!m_device || m_waitingForDevice)
+    {
+        return;
+    }
+    if (m_blocked)
+    {
+        // Send a copy: a device that refuses a frame may already have added its header.
+        if (!m_device->Send(m_blocked->Copy(), m_blockedTo, resoa::kLhpEtherType))
+        {
+            WaitForDevice();
+            return;
         }
-        Ptr<Packet> p = Create<Packet>(frame.data(), frame.size());
+        m_blocked = nullptr;
+    }
+    resoa::TimePoint now = Now();
+    resoa::LhpPeerAddress to;
+    resoa::LhpTxInfo info;
+    for (;;)
+    {
+        if (m_txQueue && m_txQueue->IsStopped())
+        {
+            // The device queue is full: leave frames in LHP, where acks stay current and a
+            // retransmission is not stuck behind a deep queue.
+            m_deviceStalls++;
+            WaitForDevice();
+            return;
+        }
+        if (!m_endpoint->PollTransmit(now, to, m_txBuffer, &info))
+        {
+            return;
+        }
+        Ptr<Packet> p = Create<Packet>(m_txBuffer.data(), m_txBuffer.size());
+        Handle h = ToHandle(info.handle);
         m_txTrace(p, h);
-        if (c.link->GetStats().retransmissions != retxBefore)
+        if (info.retransmission)
         {
             m_retransmitTrace(p, h);
         }
-        // Send a copy: a device that refuses a frame may already have added its header.
-        if (!m_device->Send(p->Copy(), c.peer, resoa::kLhpEtherType))
+        Mac48Address mac = ToMac(to);
+        if (!m_device->Send(p->Copy(), mac, resoa::kLhpEtherType))
         {
-            // The device queue is full (LHP frames bypass traffic control). Keep the frame
-            // and stop polling the links until the queue drains: dropping it here would only
-            // make LHP retransmit it later, with a backed-off timer.
-            m_blocked.push_back({p, c.peer});
-            if (!m_retryEvent.IsRunning())
-            {
-                m_retryEvent = Simulator::Schedule(m_queueRetry, &LhpProtocol::RetryBlocked, this);
-            }
+            // Refused: keep the frame and offer it again first. Dropping it would only make
+            // LHP retransmit it later, with a backed-off timer.
+            m_deviceStalls++;
+            m_blocked = p;
+            m_blockedTo = mac;
+            WaitForDevice();
+            return;
         }
     }
-    std::optional<resoa::TimePoint> deadline = c.link->NextDeadline();
+}
+
+void
+LhpProtocol::WaitForDevice()
+{
+    m_waitingForDevice = true;
+    if (m_txQueue && m_txQueue->IsStopped())
+    {
+        if (!m_wakeInstalled)
+        {
+            // Installed when first needed, i.e. after traffic control scanned the devices at
+            // initialisation and set its own wake: chain it, so its queue disc still runs.
+            Ptr<TrafficControlLayer> tc = m_device->GetNode()->GetObject<TrafficControlLayer>();
+            Ptr<QueueDisc> root = tc ? tc->GetRootQueueDiscOnDevice(m_device) : nullptr;
+            if (root && root->GetWakeMode() == QueueDisc::WAKE_CHILD &&
+                root->GetNQueueDiscClasses() > 0)
+            {
+                root = root->GetQueueDiscClass(0)->GetQueueDisc();
+            }
+            m_wakeChain = root;
+            m_txQueue->SetWakeCallback(MakeCallback(&LhpProtocol::OnDeviceWake, this));
+            m_wakeInstalled = true;
+        }
+        return;
+    }
+    // No queue interface, or a refusal without a stopped queue (no wake will come): retry.
+    if (!m_retryEvent.IsRunning())
+    {
+        m_retryEvent = Simulator::Schedule(m_queueRetry, &LhpProtocol::OnDeviceReady, this);
+    }
+}
+
+void
+LhpProtocol::OnDeviceWake()
+{
+    if (m_wakeChain)
+    {
+        m_wakeChain->Run();
+    }
+    // Called from inside the device: resume in an event of our own.
+    if (m_waitingForDevice && !m_resumeEvent.IsRunning())
+    {
+        m_resumeEvent = Simulator::ScheduleNow(&LhpProtocol::OnDeviceReady, this);
+    }
+}
+
+void
+LhpProtocol::OnDeviceReady()
+{
+    m_waitingForDevice = false;
+    Pump();
+}
+
+void
+LhpProtocol::ArmTimer()
+{
+    std::optional<resoa::TimePoint> deadline = m_endpoint->NextDeadline();
     if (!deadline)
     {
-        c.timer.Cancel();
+        m_timer.Cancel();
         return;
     }
     Time at = ToTime(*deadline);
-    if (!c.timer.IsRunning() || at != c.timerAt)
+    if (m_timer.IsRunning() && at == m_timerAt)
     {
-        c.timer.Cancel();
-        Time delay = at > Simulator::Now() ? at - Simulator::Now() : Time(0);
-        c.timer = Simulator::Schedule(delay, &LhpProtocol::OnTimer, this, h);
-        c.timerAt = at;
+        return;
     }
+    m_timer.Cancel();
+    Time delay = at > Simulator::Now() ? at - Simulator::Now() : Time(0);
+    m_timer = Simulator::Schedule(delay, &LhpProtocol::OnTimer, this);
+    m_timerAt = at;
 }
 
 void
-LhpProtocol::RetryBlocked()
+LhpProtocol::OnTimer()
 {
-    while (!m_blocked.empty())
+    m_endpoint->HandleDeadline(Now());
+    Pump();
+}
+
+bool
+LhpProtocol::AnyStateTraceConnected() const
+{
+    return !m_linkStateTrace.IsEmpty() || !m_rtoTrace.IsEmpty() || !m_srttTrace.IsEmpty() ||
+           !m_framesInFlightTrace.IsEmpty() || !m_bytesInFlightTrace.IsEmpty() ||
+           !m_sendWindowTrace.IsEmpty();
+}
+
+void
+LhpProtocol::FireTraces()
+{
+    if (!AnyStateTraceConnected())
     {
-        Ptr<Packet> copy = m_blocked.front().first->Copy();
-        if (!m_device->Send(copy, m_blocked.front().second, resoa::kLhpEtherType))
+        m_traced.clear();
+        return;
+    }
+    // Read everything first, fire afterwards: a sink may call back into this object.
+    std::vector<std::pair<Handle, TracedState>> current;
+    m_endpoint->ForEachLink(
+        [&current](resoa::LhpHandle h, const resoa::LhpPeerAddress&, const resoa::LhpLink& l)
         {
-            m_retryEvent = Simulator::Schedule(m_queueRetry, &LhpProtocol::RetryBlocked, this);
-            return;
+            TracedState t;
+            t.state = l.GetState();
+            t.rto = ToTime(l.GetRto());
+            t.srtt = ToTime(l.GetSrtt().value_or(resoa::Duration{0}));
+            t.framesInFlight = static_cast<uint32_t>(l.GetFramesInFlight());
+            t.bytesInFlight = static_cast<uint32_t>(l.GetBytesInFlight());
+            t.sendWindow = l.GetSendWindow(resoa::LhpChannel::Reliable);
+            current.emplace_back(ToHandle(h), t);
+        });
+    std::map<Handle, TracedState> next;
+    for (const auto& [h, t] : current)
+    {
+        next.emplace(h, t);
+    }
+    std::map<Handle, TracedState> previous;
+    previous.swap(m_traced);
+    m_traced = next;
+    for (const auto& [h, t] : current)
+    {
+        auto it = previous.find(h);
+        TracedState old = it == previous.end() ? TracedState{} : it->second;
+        if (old.state != t.state)
+        {
+            m_linkStateTrace(h, old.state, t.state);
         }
-        m_blocked.pop_front();
-    }
-    std::vector<Handle> handles;
-    for (const auto& [h, c] : m_connections)
-    {
-        handles.push_back(h);
-    }
-    for (Handle h : handles)
-    {
-        Pump(h);
-    }
-}
-
-void
-LhpProtocol::OnTimer(Handle h)
-{
-    auto it = m_connections.find(h);
-    if (it == m_connections.end())
-    {
-        return;
-    }
-    it->second.link->HandleDeadline(Now());
-    Pump(h);
-}
-
-void
-LhpProtocol::Retire(Handle h, ConnectionEvent why)
-{
-    auto it = m_connections.find(h);
-    if (it == m_connections.end())
-    {
-        return;
-    }
-    Connection& c = it->second;
-    c.timer.Cancel();
-    Address peer(c.peer);
-    NS_LOG_INFO("LHP connection " << h << " to " << c.peer
-                                  << (why == CONNECTION_DEAD ? " died" : " closed"));
-    AddStats(m_retiredStats, c.link->GetStats());
-    m_byPeer.erase({c.peer, c.link->GetConnId()});
-    m_connections.erase(it);
-    if (why == CONNECTION_DEAD)
-    {
-        m_linkDownTrace(h, peer);
-    }
-    if (!m_connectionCb.IsNull())
-    {
-        m_connectionCb(h, why, peer);
+        if (old.rto != t.rto)
+        {
+            m_rtoTrace(h, old.rto, t.rto);
+        }
+        if (old.srtt != t.srtt)
+        {
+            m_srttTrace(h, old.srtt, t.srtt);
+        }
+        if (old.framesInFlight != t.framesInFlight)
+        {
+            m_framesInFlightTrace(h, old.framesInFlight, t.framesInFlight);
+        }
+        if (old.bytesInFlight != t.bytesInFlight)
+        {
+            m_bytesInFlightTrace(h, old.bytesInFlight, t.bytesInFlight);
+        }
+        if (old.sendWindow != t.sendWindow)
+        {
+            m_sendWindowTrace(h, old.sendWindow, t.sendWindow);
+        }
     }
 }
 

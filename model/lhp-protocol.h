@@ -4,11 +4,11 @@
 #ifndef RESOA_LHP_PROTOCOL_H
 #define RESOA_LHP_PROTOCOL_H
 
-#include "ns3/lhp-link.h"
-
 #include "ns3/address.h"
 #include "ns3/callback.h"
 #include "ns3/event-id.h"
+#include "ns3/lhp-endpoint.h"
+#include "ns3/lhp-link.h"
 #include "ns3/mac48-address.h"
 #include "ns3/net-device.h"
 #include "ns3/nstime.h"
@@ -17,7 +17,6 @@
 #include "ns3/random-variable-stream.h"
 #include "ns3/traced-callback.h"
 
-#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,24 +25,48 @@
 namespace ns3
 {
 
-class Node;
+class NetDeviceQueue;
+class QueueDisc;
 
 /**
  * \ingroup resoa
- * \brief The Last Hop Protocol bound to one NetDevice: the ns-3 driver of resoa::LhpLink.
+ * \brief The Last Hop Protocol bound to one NetDevice: the ns-3 driver of resoa::LhpEndpoint.
  *
- * Frames travel straight over the link with EtherType 0x88B5, no IP on either node. Each
- * connection is a resoa::LhpLink (selective-repeat ARQ, sans-I/O); this class feeds it received
- * frames and the simulation time, sends what it polls with NetDevice::Send, and arms one
- * timer per connection at the link's next deadline.
+ * Frames travel straight over the link with EtherType 0x88B5, no IP on either node. All
+ * protocol logic (demultiplexing, accept, admission caps, the restart policy, linger and the
+ * stateless Close reply, and each connection's selective-repeat ARQ) lives in the sans-I/O
+ * resoa::LhpEndpoint, shared with the Linux daemons. This class is only its driver:
+ *  - it converts Mac48Address <-> resoa::LhpPeerAddress and feeds every received frame to the
+ *    endpoint;
+ *  - it drains PollTransmit into NetDevice::Send while the device takes frames. A frame the
+ *    device refuses is kept and offered again, never dropped. When the device has a
+ *    NetDeviceQueueInterface, polling stops while its tx queue 0 is stopped and resumes from
+ *    the queue's wake callback (installed when first needed, chaining a traffic-control
+ *    queue disc's wake if the device has one). Without a queue interface, or if the device
+ *    refuses a frame without stopping its queue, a short timer offers the frame again;
+ *  - it drains PollDelivery/PollEvent into the receive, connection and send-space callbacks,
+ *    holding no reference into the endpoint across them, so a callback may call any method
+ *    (Send, Close, Connect, even Crash);
+ *  - it arms ONE simulator timer at the endpoint's next deadline.
  *
  * A client calls Connect(peer MAC); a server sets AcceptIncoming and hears about new
- * connections through the connection callback. Connections are named by a local handle.
+ * connections through the connection callback. Connections are named by a local handle,
+ * never reused.
+ *
+ * Traces. Tx, Rx, Retransmission, Drop and LinkDown as before. Per connection, in the style
+ * of TcpSocketBase's TracedValues (old value, new value), fired after each pump when the
+ * value changed, and only while some sink is connected:
+ *  - LinkState (handle, old, new resoa::LhpState)
+ *  - Rto, Srtt (handle, old, new Time; Srtt is 0 before the first sample)
+ *  - FramesInFlight, BytesInFlight (handle, old, new uint32_t; both channels)
+ *  - SendWindow (handle, old, new uint32_t): frames the reliable channel may have in flight,
+ *    min(window, the peer's advertised window, 33)
+ * A connection's first report has old = Idle / 0.
  */
 class LhpProtocol : public Object
 {
   public:
-    /// Local name of one LHP connection on this protocol instance.
+    /// Local name of one LHP connection on this protocol instance (never reused).
     typedef uint32_t Handle;
 
     /// What happened to a connection, for the connection callback.
@@ -51,7 +74,8 @@ class LhpProtocol : public Object
     {
         CONNECTION_UP,     //!< handshake finished (client) or a new peer connected (server)
         CONNECTION_CLOSED, //!< orderly close finished
-        CONNECTION_DEAD,   //!< connect failed, or the peer fell silent for DeadTimeout
+        CONNECTION_DEAD,   //!< connect failed, the peer fell silent for DeadTimeout, or the
+                           //!< peer restarted (a new Connect then arrives as a new connection)
     };
 
     /// Delivered SDU: handle, channel, data (payload only).
@@ -60,13 +84,24 @@ class LhpProtocol : public Object
     typedef Callback<void, Handle, ConnectionEvent, const Address&> ConnectionCallback;
     /// Send space opened on a connection after Send had been refused or a frame acked.
     typedef Callback<void, Handle> SendSpaceCallback;
+    /// Admission hook: false refuses a Connect from this peer (see resoa::LhpEndpoint).
+    typedef Callback<bool, const Address&> AdmissionCallback;
 
-    /// Trace signature of Tx, Rx and Retransmission: the frame and its connection.
+    /// Trace signature of Tx, Rx and Retransmission: the frame and its connection (0 for a
+    /// stateless Close|Response).
     typedef void (*FrameTracedCallback)(Ptr<const Packet> frame, Handle h);
     /// Trace signature of Drop: the frame (may be null) and why.
     typedef void (*DropTracedCallback)(Ptr<const Packet> frame, std::string reason);
     /// Trace signature of LinkDown: the connection and its peer.
     typedef void (*LinkDownTracedCallback)(Handle h, Address peer);
+    /// Trace signature of LinkState: the connection, its old and new state.
+    typedef void (*LinkStateTracedCallback)(Handle h,
+                                            resoa::LhpState oldState,
+                                            resoa::LhpState newState);
+    /// Trace signature of Rto and Srtt: the connection, old and new value.
+    typedef void (*TimeTracedCallback)(Handle h, Time oldValue, Time newValue);
+    /// Trace signature of FramesInFlight, BytesInFlight and SendWindow.
+    typedef void (*CountTracedCallback)(Handle h, uint32_t oldValue, uint32_t newValue);
 
     static TypeId GetTypeId();
     LhpProtocol();
@@ -76,7 +111,8 @@ class LhpProtocol : public Object
     void SetDevice(Ptr<NetDevice> device);
     Ptr<NetDevice> GetDevice() const;
 
-    /// Opens a connection to the LHP peer at `peer` (a Mac48Address). Returns its handle.
+    /// Opens a connection to the LHP peer at `peer` (a Mac48Address). Returns its handle
+    /// (0 only if no unused connection id could be drawn).
     Handle Connect(const Address& peer);
     /// Queues an SDU (at most MaxPayload bytes). False if refused (see resoa::LhpLink::Send).
     bool Send(Handle h, resoa::LhpChannel channel, Ptr<const Packet> sdu);
@@ -86,21 +122,32 @@ class LhpProtocol : public Object
     uint32_t GetSendSpace(Handle h, resoa::LhpChannel channel) const;
     /// Orderly close once queued reliable data has been acknowledged.
     void Close(Handle h);
-    /// Drops every connection at once, as a crash would: no frame is sent.
+    /// Drops every connection at once, as a crash would: no frame is sent, nothing reported.
     void Crash();
 
     void SetReceiveCallback(ReceiveCallback cb);
     void SetConnectionCallback(ConnectionCallback cb);
     void SetSendSpaceCallback(SendSpaceCallback cb);
+    /// Installs an admission hook for incoming Connects (null callback: admit all that pass
+    /// the caps).
+    void SetAdmissionCallback(AdmissionCallback cb);
 
-    /// State, counters and timers of one connection (nullptr if unknown).
+    /// State, counters and timers of one connection (nullptr if unknown or reaped).
     const resoa::LhpLink* GetLink(Handle h) const;
     /// Peer address of a connection.
     Address GetPeer(Handle h) const;
     /// Sum of every connection's counters (live and finished).
     resoa::LhpStats GetTotalStats() const;
+    /// Counters of the endpoint: bad frames, unknown connections, refused admissions, ...
+    resoa::LhpEndpointStats GetEndpointStats() const;
+    /// The sans-I/O endpoint this driver runs (inspection).
+    const resoa::LhpEndpoint& GetEndpoint() const;
     /// The configuration the attributes describe.
     resoa::LhpConfig GetConfig() const;
+    /// ... including the endpoint's own knobs.
+    resoa::LhpEndpointConfig GetEndpointConfig() const;
+    /// Times the device refused a frame or stopped its queue while LHP had frames to send.
+    uint64_t GetDeviceStalls() const;
 
     /**
      * Assign a fixed random variable stream number to the random variables used by this
@@ -113,7 +160,7 @@ class LhpProtocol : public Object
     void DoDispose() override;
 
   private:
-    // Attribute accessors, one per resoa::LhpConfig field.
+    // Attribute accessors, one per field of resoa::LhpEndpointConfig / LhpConfig.
     void SetMaxPayload(uint16_t v);
     uint16_t GetMaxPayload() const;
     void SetWindow(uint16_t v);
@@ -142,16 +189,26 @@ class LhpProtocol : public Object
     Time GetDeadTimeout() const;
     void SetMaxRetransmissions(uint32_t v);
     uint32_t GetMaxRetransmissions() const;
+    void SetAcceptIncoming(bool v);
+    bool GetAcceptIncoming() const;
+    void SetLinger(Time v);
+    Time GetLinger() const;
+    void SetMaxConnectionsPerPeer(uint32_t v);
+    uint32_t GetMaxConnectionsPerPeer() const;
+    void SetMaxConnections(uint32_t v);
+    uint32_t GetMaxConnections() const;
+    /// Hands m_config to the endpoint after an attribute changed.
+    void ApplyConfig();
 
-    struct Connection
+    /// Last values reported by the per-connection traces.
+    struct TracedState
     {
-        std::unique_ptr<resoa::LhpLink> link;
-        Mac48Address peer;
-        EventId timer;
-        Time timerAt;
-        bool pumping = false;
-        bool pumpAgain = false;
-        bool upReported = false;
+        resoa::LhpState state = resoa::LhpState::Idle;
+        Time rto;
+        Time srtt;
+        uint32_t framesInFlight = 0;
+        uint32_t bytesInFlight = 0;
+        uint32_t sendWindow = 0;
     };
 
     void ReceiveFromDevice(Ptr<NetDevice> device,
@@ -160,37 +217,65 @@ class LhpProtocol : public Object
                            const Address& from,
                            const Address& to,
                            NetDevice::PacketType packetType);
-    Handle AddConnection(const Mac48Address& peer, std::unique_ptr<resoa::LhpLink> link);
-    /// Runs the link's driver loop: deliveries, events, transmissions, then the timer.
-    void Pump(Handle h);
-    void PumpOnce(Handle h, Connection& c);
-    void OnTimer(Handle h);
-    /// Hands frames the device refused to it again, then resumes the links.
-    void RetryBlocked();
-    void Retire(Handle h, ConnectionEvent why);
+    /// The driver loop: deliveries and events up, frames down, until nothing changes; then
+    /// traces and the timer. Re-entrant calls only ask the running loop for another round.
+    void Pump();
+    void DeliverUp();
+    void OnEvent(const resoa::LhpEndpointEvent& e);
+    void Transmit();
+    /// The device cannot take a frame now: wait for its wake callback or a retry timer.
+    void WaitForDevice();
+    void OnDeviceWake();
+    void OnDeviceReady();
+    void ArmTimer();
+    void OnTimer();
+    void FireTraces();
+    bool AnyStateTraceConnected() const;
+    static Handle ToHandle(resoa::LhpHandle h);
+    static resoa::LhpPeerAddress ToPeer(const Mac48Address& mac);
+    static Mac48Address ToMac(const resoa::LhpPeerAddress& peer);
     static resoa::TimePoint Now();
 
     Ptr<NetDevice> m_device;
-    resoa::LhpConfig m_config;
-    bool m_acceptIncoming;
+    resoa::LhpEndpointConfig m_config;
     Ptr<UniformRandomVariable> m_rng;
-    std::map<Handle, Connection> m_connections;
-    std::map<std::pair<Mac48Address, uint32_t>, Handle> m_byPeer;
-    Handle m_nextHandle;
-    resoa::LhpStats m_retiredStats; //!< counters of connections already removed
-    std::deque<std::pair<Ptr<Packet>, Mac48Address>> m_blocked; //!< refused by a full queue
+    std::unique_ptr<resoa::LhpEndpoint> m_endpoint;
+    EventId m_timer;
+    Time m_timerAt;
+    bool m_pumping;
+    bool m_pumpAgain;
+    std::vector<uint8_t> m_txBuffer;
+
+    // Device flow control.
+    Ptr<Packet> m_blocked; //!< a frame the device refused, offered again first
+    Mac48Address m_blockedTo;
+    Ptr<NetDeviceQueue> m_txQueue; //!< the device's tx queue 0, if it has an interface
+    Ptr<QueueDisc> m_wakeChain;    //!< traffic control's queue disc woken with us
+    bool m_wakeInstalled;
+    bool m_waitingForDevice;
+    EventId m_resumeEvent;
     EventId m_retryEvent;
-    Time m_queueRetry; //!< how soon to offer a refused frame again
+    Time m_queueRetry; //!< fallback: how soon to offer a refused frame again
+    uint64_t m_deviceStalls;
 
     ReceiveCallback m_receiveCb;
     ConnectionCallback m_connectionCb;
     SendSpaceCallback m_sendSpaceCb;
+    AdmissionCallback m_admissionCb;
+
+    std::map<Handle, TracedState> m_traced;
 
     TracedCallback<Ptr<const Packet>, Handle> m_txTrace;
     TracedCallback<Ptr<const Packet>, Handle> m_rxTrace;
     TracedCallback<Ptr<const Packet>, Handle> m_retransmitTrace;
     TracedCallback<Ptr<const Packet>, std::string> m_dropTrace;
     TracedCallback<Handle, Address> m_linkDownTrace;
+    TracedCallback<Handle, resoa::LhpState, resoa::LhpState> m_linkStateTrace;
+    TracedCallback<Handle, Time, Time> m_rtoTrace;
+    TracedCallback<Handle, Time, Time> m_srttTrace;
+    TracedCallback<Handle, uint32_t, uint32_t> m_framesInFlightTrace;
+    TracedCallback<Handle, uint32_t, uint32_t> m_bytesInFlightTrace;
+    TracedCallback<Handle, uint32_t, uint32_t> m_sendWindowTrace;
 };
 
 } // namespace ns3

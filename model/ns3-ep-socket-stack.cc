@@ -3,10 +3,11 @@
  */
 #include "ns3-ep-socket-stack.h"
 
-#include "ns3/ep-engine-types.h"
-#include "ns3/ep-server.h"
 #include "resoa-socket-errno.h"
 
+#include "ns3/boolean.h"
+#include "ns3/ep-engine-types.h"
+#include "ns3/ep-server.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
@@ -14,7 +15,6 @@
 #include "ns3/tcp-socket.h"
 #include "ns3/udp-socket-factory.h"
 #include "ns3/uinteger.h"
-#include "ns3/boolean.h"
 
 namespace ns3
 {
@@ -110,27 +110,35 @@ Ns3EpSocketStack::Find(resoa::EpHandle h) const
     return it == m_entries.end() ? nullptr : it->second.socket;
 }
 
-template <typename F>
+template<typename F>
 void
 Ns3EpSocketStack::Defer(resoa::EpHandle h, F fn)
 {
-    Simulator::ScheduleNow([this, h, fn]() {
-        if (m_server && m_entries.count(h))
+    Simulator::ScheduleNow(
+        [this, h, fn]()
         {
-            fn(*m_server);
-            if (m_afterEvent)
+            if (m_server && m_entries.count(h))
             {
-                m_afterEvent();
+                fn(*m_server);
+                if (m_afterEvent)
+                {
+                    m_afterEvent();
+                }
             }
-        }
-    });
+        });
 }
 
 resoa::EpHandle
 Ns3EpSocketStack::Adopt(Ptr<Socket> socket, resoa::EpSockType type)
 {
+    // A new number for every socket, never one a released socket had: an event still
+    // deferred for an old handle can never reach a new socket.
     resoa::EpHandle h = m_next++;
-    m_entries[h] = Entry{socket, type, false};
+    NS_LOG_LOGIC("socket " << socket << " is handle " << h);
+    Entry e;
+    e.socket = socket;
+    e.type = type;
+    m_entries[h] = e;
     Wire(h, socket);
     return h;
 }
@@ -139,63 +147,127 @@ void
 Ns3EpSocketStack::Wire(resoa::EpHandle h, Ptr<Socket> socket)
 {
     socket->SetConnectCallback(
-        Callback<void, Ptr<Socket>>([this, h](Ptr<Socket>) {
-            auto it = m_entries.find(h);
-            if (it != m_entries.end())
+        Callback<void, Ptr<Socket>>(
+            [this, h](Ptr<Socket>)
             {
-                it->second.connected = true;
-            }
-            Defer(h, [h](resoa::EpServer& s) { s.OnConnected(h); });
-        }),
-        Callback<void, Ptr<Socket>>([this, h](Ptr<Socket> s) {
-            int32_t err = ResoaErrnoFromSocket(s->GetErrno());
-            if (err == resoa::ep_errno::kOk || err == resoa::ep_errno::kEinval)
+                auto it = m_entries.find(h);
+                if (it != m_entries.end())
+                {
+                    it->second.connected = true;
+                }
+                Defer(h, [h](resoa::EpServer& s) { s.OnConnected(h); });
+            }),
+        Callback<void, Ptr<Socket>>(
+            [this, h](Ptr<Socket> s)
             {
-                err = resoa::ep_errno::kEconnrefused;
-            }
-            Defer(h, [h, err](resoa::EpServer& srv) { srv.OnConnectFailed(h, err); });
-        }));
+                int32_t err = ResoaErrnoFromSocket(s->GetErrno());
+                if (err == resoa::ep_errno::kOk || err == resoa::ep_errno::kEinval)
+                {
+                    err = resoa::ep_errno::kEconnrefused;
+                }
+                Defer(h, [h, err](resoa::EpServer& srv) { srv.OnConnectFailed(h, err); });
+            }));
     socket->SetCloseCallbacks(
-        Callback<void, Ptr<Socket>>([this, h](Ptr<Socket>) {
-            // ns-3 reports an in-sequence FIN here; unread data stays readable.
-            Defer(h, [h](resoa::EpServer& s) { s.OnPeerClosed(h); });
-        }),
-        Callback<void, Ptr<Socket>>([this, h](Ptr<Socket>) {
-            Defer(h, [h](resoa::EpServer& s) {
-                s.OnError(h, resoa::ep_errno::kEconnreset);
-            });
-        }));
-    socket->SetSendCallback(Callback<void, Ptr<Socket>, uint32_t>([this, h](Ptr<Socket>, uint32_t) {
-        Defer(h, [h](resoa::EpServer& s) { s.OnWritable(h); });
-    }));
+        Callback<void, Ptr<Socket>>(
+            [this, h](Ptr<Socket>)
+            {
+                // ns-3 reports an in-sequence FIN here; unread data stays readable.
+                auto it = m_entries.find(h);
+                if (it != m_entries.end())
+                {
+                    it->second.peerClosed = true;
+                }
+                Defer(h, [h](resoa::EpServer& s) { s.OnPeerClosed(h); });
+            }),
+        Callback<void, Ptr<Socket>>(
+            [this, h](Ptr<Socket>)
+            {
+                auto it = m_entries.find(h);
+                if (it != m_entries.end())
+                {
+                    it->second.error = resoa::ep_errno::kEconnreset;
+                }
+                Defer(h, [h](resoa::EpServer& s) { s.OnError(h, resoa::ep_errno::kEconnreset); });
+            }));
+    socket->SetSendCallback(Callback<void, Ptr<Socket>, uint32_t>(
+        [this, h](Ptr<Socket>, uint32_t)
+        { Defer(h, [h](resoa::EpServer& s) { s.OnWritable(h); }); }));
     socket->SetAcceptCallback(
-        Callback<bool, Ptr<Socket>, const Address&>([](Ptr<Socket>, const Address&) { return true; }),
-        Callback<void, Ptr<Socket>, const Address&>([this, h](Ptr<Socket> s, const Address&) {
-            resoa::EpHandle child = Adopt(s, resoa::EpSockType::Stream);
-            m_entries[child].connected = true;
-            Defer(h, [h, child](resoa::EpServer& srv) { srv.OnIncomingConnection(h, child); });
-        }));
+        Callback<bool, Ptr<Socket>, const Address&>([](Ptr<Socket>, const Address&)
+                                                    { return true; }),
+        Callback<void, Ptr<Socket>, const Address&>(
+            [this, h](Ptr<Socket> s, const Address&)
+            {
+                resoa::EpHandle child = Adopt(s, resoa::EpSockType::Stream);
+                m_entries[child].connected = true;
+                Defer(h, [h, child](resoa::EpServer& srv) { srv.OnIncomingConnection(h, child); });
+            }));
     auto it = m_entries.find(h);
     if (it != m_entries.end() && it->second.type == resoa::EpSockType::Dgram)
     {
-        socket->SetRecvCallback(Callback<void, Ptr<Socket>>([this, h](Ptr<Socket> s) {
-            Address from;
-            while (Ptr<Packet> p = s->RecvFrom(from))
+        socket->SetRecvCallback(Callback<void, Ptr<Socket>>(
+            [this, h](Ptr<Socket> s)
             {
-                std::vector<uint8_t> bytes(p->GetSize());
-                p->CopyData(bytes.data(), bytes.size());
-                resoa::EpAddress src = ResoaFromNs3Address(from);
-                Defer(h, [h, src, bytes](resoa::EpServer& srv) {
-                    srv.OnDatagram(h, src, bytes.data(), bytes.size());
-                });
-            }
-        }));
+                auto e = m_entries.find(h);
+                if (e != m_entries.end() && e->second.readInterest)
+                {
+                    DrainDatagrams(h, s);
+                }
+                // else: they wait in the UDP socket's buffer (dropped beyond RcvBufSize).
+            }));
     }
     else
     {
-        socket->SetRecvCallback(Callback<void, Ptr<Socket>>([this, h](Ptr<Socket>) {
-            Defer(h, [h](resoa::EpServer& s) { s.OnReadable(h); });
-        }));
+        socket->SetRecvCallback(Callback<void, Ptr<Socket>>(
+            [this, h](Ptr<Socket>)
+            {
+                auto e = m_entries.find(h);
+                if (e != m_entries.end() && e->second.readInterest)
+                {
+                    Defer(h, [h](resoa::EpServer& s) { s.OnReadable(h); });
+                }
+            }));
+    }
+}
+
+void
+Ns3EpSocketStack::DrainDatagrams(resoa::EpHandle h, Ptr<Socket> socket)
+{
+    Address from;
+    while (Ptr<Packet> p = socket->RecvFrom(from))
+    {
+        std::vector<uint8_t> bytes(p->GetSize());
+        p->CopyData(bytes.data(), bytes.size());
+        resoa::EpAddress src = ResoaFromNs3Address(from);
+        NS_LOG_LOGIC("handle " << h << " datagram of " << bytes.size() << " B from " << from);
+        Defer(h,
+              [h, src, bytes](resoa::EpServer& srv)
+              { srv.OnDatagram(h, src, bytes.data(), bytes.size()); });
+    }
+}
+
+void
+Ns3EpSocketStack::SetReadInterest(resoa::EpHandle h, bool on)
+{
+    NS_LOG_FUNCTION(this << h << on);
+    auto it = m_entries.find(h);
+    if (it == m_entries.end() || it->second.readInterest == on)
+    {
+        return;
+    }
+    it->second.readInterest = on;
+    if (!on)
+    {
+        return;
+    }
+    Ptr<Socket> s = it->second.socket;
+    if (it->second.type == resoa::EpSockType::Dgram)
+    {
+        DrainDatagrams(h, s); // only schedules engine calls
+    }
+    else if (s->GetRxAvailable() > 0 || it->second.peerClosed)
+    {
+        Defer(h, [h](resoa::EpServer& srv) { srv.OnReadable(h); });
     }
 }
 
@@ -289,31 +361,66 @@ Ns3EpSocketStack::Connect(resoa::EpHandle h, const resoa::EpAddress& peer)
     return resoa::kEpEinprogress;
 }
 
-std::size_t
+resoa::EpIoResult
 Ns3EpSocketStack::Send(resoa::EpHandle h, const std::uint8_t* data, std::size_t len)
 {
-    Ptr<Socket> s = Find(h);
-    if (!s)
+    resoa::EpIoResult r;
+    auto it = m_entries.find(h);
+    if (it == m_entries.end())
     {
-        return 0;
+        r.error = resoa::ep_errno::kEbadf;
+        return r;
     }
+    if (it->second.error != 0)
+    {
+        r.error = it->second.error;
+        return r;
+    }
+    Ptr<Socket> s = it->second.socket;
     uint32_t room = s->GetTxAvailable();
     uint32_t n = static_cast<uint32_t>(std::min<std::size_t>(len, room));
     if (n == 0)
     {
-        return 0;
+        r.error = len > 0 ? resoa::ep_errno::kEagain : resoa::ep_errno::kOk;
+        return r;
     }
     int sent = s->Send(data, n, 0);
-    return sent > 0 ? static_cast<std::size_t>(sent) : 0;
+    if (sent < 0)
+    {
+        Socket::SocketErrno e = s->GetErrno();
+        // A connection that can no longer send: EPIPE, as send(2) says after a shutdown.
+        r.error = e == Socket::ERROR_SHUTDOWN || e == Socket::ERROR_NOTCONN
+                      ? resoa::ep_errno::kEpipe
+                      : ResoaErrnoFromSocket(e);
+        if (r.error == resoa::ep_errno::kOk)
+        {
+            r.error = resoa::ep_errno::kEagain;
+        }
+        NS_LOG_LOGIC("handle " << h << " send failed: errno " << r.error);
+        return r;
+    }
+    r.bytes = static_cast<std::size_t>(sent);
+    if (r.bytes == 0)
+    {
+        r.error = resoa::ep_errno::kEagain;
+    }
+    return r;
 }
 
-std::vector<std::uint8_t>
+resoa::EpReadResult
 Ns3EpSocketStack::Read(resoa::EpHandle h, std::size_t maxBytes)
 {
-    std::vector<std::uint8_t> out;
-    Ptr<Socket> s = Find(h);
-    if (!s || maxBytes == 0)
+    resoa::EpReadResult out;
+    auto it = m_entries.find(h);
+    if (it == m_entries.end())
     {
+        out.error = resoa::ep_errno::kEbadf;
+        return out;
+    }
+    Ptr<Socket> s = it->second.socket;
+    if (maxBytes == 0)
+    {
+        out.error = resoa::ep_errno::kEagain;
         return out;
     }
     uint32_t cap = static_cast<uint32_t>(std::min<std::size_t>(maxBytes, 0x7FFFFFFF));
@@ -330,8 +437,8 @@ Ns3EpSocketStack::Read(resoa::EpHandle h, std::size_t maxBytes)
     Ptr<Packet> p = s->Recv(cap, 0);
     if (p && p->GetSize() > 0)
     {
-        out.resize(p->GetSize());
-        p->CopyData(out.data(), out.size());
+        out.data.resize(p->GetSize());
+        p->CopyData(out.data.data(), out.data.size());
         if (windowWasSmall)
         {
             // ns-3 3.37's TCP sends no window update when its application reads, and a peer
@@ -341,6 +448,19 @@ Ns3EpSocketStack::Read(resoa::EpHandle h, std::size_t maxBytes)
             // shrink it, since a shrinking window upsets ns-3's sender.
             tcp->SetAttribute("RcvBufSize", UintegerValue(bufSize + 1));
         }
+        return out;
+    }
+    if (it->second.error != 0)
+    {
+        out.error = it->second.error;
+    }
+    else if (it->second.peerClosed)
+    {
+        out.eof = true; // FIN after all data, as read(2) returning 0
+    }
+    else
+    {
+        out.error = resoa::ep_errno::kEagain;
     }
     return out;
 }
@@ -435,11 +555,16 @@ Ns3EpSocketStack::SetSockOpt(resoa::EpHandle h,
     {
         s->SetAllowBroadcast(value != 0);
     }
-    else if (tcp && level == o::kLevelSocket && option == o::kSndBuf && value > 0)
+    else if (level == o::kLevelSocket && (option == o::kSndBuf || option == o::kRcvBuf) &&
+             value <= 0)
+    {
+        return resoa::ep_errno::kEinval; // the engine refuses these first; be as strict
+    }
+    else if (tcp && level == o::kLevelSocket && option == o::kSndBuf)
     {
         tcp->SetAttribute("SndBufSize", UintegerValue(value));
     }
-    else if (tcp && level == o::kLevelSocket && option == o::kRcvBuf && value > 0)
+    else if (tcp && level == o::kLevelSocket && option == o::kRcvBuf)
     {
         tcp->SetAttribute("RcvBufSize", UintegerValue(value));
     }

@@ -18,18 +18,6 @@ namespace ns3
 NS_LOG_COMPONENT_DEFINE("ResoaClient");
 NS_OBJECT_ENSURE_REGISTERED(ResoaClient);
 
-namespace
-{
-/// rsockID of an encoded EP message (bytes 4..7 of the header), for traces.
-uint32_t
-PeekRsock(const std::vector<uint8_t>& b)
-{
-    return b.size() < resoa::kEpHeaderSize
-               ? 0
-               : (uint32_t(b[4]) << 24) | (uint32_t(b[5]) << 16) | (uint32_t(b[6]) << 8) | b[7];
-}
-} // namespace
-
 TypeId
 ResoaClient::GetTypeId()
 {
@@ -94,13 +82,15 @@ ResoaClient::GetTypeId()
 }
 
 ResoaClient::ResoaClient()
-    : m_handle(0),
-      m_linkUp(false),
-      m_pumping(false),
-      m_mode(N_TO_1),
-      m_sendBuffer(131072),
-      m_recvWindow(131072),
-      m_socketLimit(64)
+    : m_session([this](resoa::LhpChannel ch, const std::vector<uint8_t>& sdu)
+                { return m_lhp && m_lhp->Send(m_handle, ch, sdu); })
+    , m_handle(0)
+    , m_linkUp(false)
+    , m_pumping(false)
+    , m_mode(N_TO_1)
+    , m_sendBuffer(131072)
+    , m_recvWindow(131072)
+    , m_socketLimit(64)
 {
     NS_LOG_FUNCTION(this);
 }
@@ -140,7 +130,9 @@ ResoaClient::Engine()
         cfg.sendBufferBytes = m_sendBuffer;
         cfg.recvWindowBytes = m_recvWindow;
         cfg.socketLimit = m_socketLimit;
-        cfg.coalesceWrites = true; // FlushPartial runs at the end of each simulator event
+        // Partial chunks wait for the engine's coalescing deadline (coalesceDelay 0: the end
+        // of the current simulator event); NoteWrite/EndOfTurn run HandleDeadline then.
+        cfg.coalesceWrites = true;
         if (m_lhp)
         {
             cfg.maxMessageSize = m_lhp->GetConfig().maxPayload;
@@ -177,7 +169,7 @@ ResoaClient::Crash()
     NS_LOG_FUNCTION(this);
     m_lhp->Crash();
     m_linkUp = false;
-    m_backlog.clear();
+    m_session.Reset();
     Engine().OnLinkDown();
     Pump();
 }
@@ -255,7 +247,7 @@ ResoaClient::OnConnection(LhpProtocol::Handle h,
     {
         NS_LOG_INFO("LHP link to server " << peer << " lost");
         m_linkUp = false;
-        m_backlog.clear();
+        m_session.Reset();
         Engine().OnLinkDown();
     }
     Pump();
@@ -266,9 +258,9 @@ ResoaClient::OnSdu(LhpProtocol::Handle h, resoa::LhpChannel ch, Ptr<Packet> sdu)
 {
     std::vector<uint8_t> bytes(sdu->GetSize());
     sdu->CopyData(bytes.data(), bytes.size());
-    if (!bytes.empty())
+    if (auto h = resoa::PeekEpHeader(bytes))
     {
-        m_responseTrace(bytes.size() > 1 ? bytes[1] : 0, PeekRsock(bytes));
+        m_responseTrace(h->type, h->rsockId);
     }
     Engine().OnMessage(bytes);
     Pump();
@@ -287,22 +279,15 @@ ResoaClient::Flush()
     {
         return; // messages wait in the engine until the link is up
     }
-    while (!m_backlog.empty())
-    {
-        if (!m_lhp->Send(m_handle, m_backlog.front().channel, m_backlog.front().bytes))
-        {
-            return;
-        }
-        m_backlog.pop_front();
-    }
-    while (auto out = Engine().PollOutgoing())
-    {
-        m_requestTrace(out->bytes.size() > 1 ? out->bytes[1] : 0, PeekRsock(out->bytes));
-        if (!m_backlog.empty() || !m_lhp->Send(m_handle, out->channel, out->bytes))
-        {
-            m_backlog.push_back(std::move(*out));
-        }
-    }
+    resoa::PumpClientOutgoing(Engine(),
+                              m_session,
+                              [this](const resoa::EpOutgoing& out)
+                              {
+                                  if (auto h = resoa::PeekEpHeader(out.bytes))
+                                  {
+                                      m_requestTrace(h->type, h->rsockId);
+                                  }
+                              });
 }
 
 bool
@@ -334,19 +319,27 @@ void
 ResoaClient::EndOfTurn()
 {
     m_flushScheduled = false;
-    Engine().FlushPartial();
+    Engine().HandleDeadline(resoa::TimePoint(Simulator::Now().GetNanoSeconds()));
     Pump();
+    NoteWrite(); // chunks held after the deadline (a later write) get a timer of their own
 }
 
 void
 ResoaClient::NoteWrite()
 {
-    if (!m_flushScheduled)
+    if (m_flushScheduled)
     {
-        // Small writes made during this event coalesce into whole frames; what is left of a
-        // chunk goes out right after the event, at the same simulated time.
+        return; // deadlines only grow: the timer already set is the earliest
+    }
+    std::optional<resoa::TimePoint> deadline = Engine().NextDeadline();
+    if (deadline)
+    {
+        // Small writes coalesce into whole frames; what is left of a chunk goes out at the
+        // engine's deadline (with the default coalesceDelay 0, right after this event, at
+        // the same simulated time).
+        int64_t wait = deadline->count() - Simulator::Now().GetNanoSeconds();
         m_flushScheduled = true;
-        Simulator::ScheduleNow(&ResoaClient::EndOfTurn, this);
+        Simulator::Schedule(NanoSeconds(wait > 0 ? wait : 0), &ResoaClient::EndOfTurn, this);
     }
 }
 
@@ -364,7 +357,7 @@ ResoaClient::Pump()
     {
         Flush();
         dispatched = DispatchEvents();
-    } while (dispatched || (m_linkUp && m_backlog.empty() && Engine().HasOutgoing()));
+    } while (dispatched || (m_linkUp && !m_session.Blocked() && Engine().HasOutgoing()));
     m_pumping = false;
 }
 

@@ -4,9 +4,10 @@
 #ifndef RESOA_CLIENT_H
 #define RESOA_CLIENT_H
 
-#include "ns3/ep-client.h"
 #include "lhp-protocol.h"
 
+#include "ns3/ep-client.h"
+#include "ns3/ep-lhp-session.h"
 #include "ns3/ipv4-address.h"
 #include "ns3/object.h"
 #include "ns3/traced-callback.h"
@@ -41,8 +42,8 @@ class ResoaClient : public Object
     /// Internet addressing mode requested at registration (paper §4.1.2).
     enum AddressMode
     {
-        N_TO_1,    //!< share the server's address
-        ONE_TO_1,  //!< own public address from the server's pool
+        N_TO_1,   //!< share the server's address
+        ONE_TO_1, //!< own public address from the server's pool
     };
 
     /// Trace signature of Request/Response: EP message type and rsockID.
@@ -94,6 +95,7 @@ class ResoaClient : public Object
     /// End of a simulator event: send the partial chunks the engine held back.
     void EndOfTurn();
 
+    resoa::EpLhpSession m_session; //!< EP-to-LHP glue: order, backlog, datagram drops
     Ptr<LhpProtocol> m_lhp;
     Address m_server;
     LhpProtocol::Handle m_handle;
@@ -108,7 +110,6 @@ class ResoaClient : public Object
     uint32_t m_socketLimit;
     std::unique_ptr<resoa::EpClient> m_engine;
     std::map<uint32_t, Ptr<ResoaSocket>> m_sockets;
-    std::deque<resoa::EpOutgoing> m_backlog; //!< refused by LHP, sent in order later
 
     TracedCallback<uint8_t, uint32_t> m_requestTrace;
     TracedCallback<uint8_t, uint32_t> m_responseTrace;

@@ -7,6 +7,7 @@
 #include "ns3/ipv4.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
+#include "ns3/simulator.h"
 #include "ns3/uinteger.h"
 
 namespace ns3
@@ -70,12 +71,12 @@ ResoaServer::GetTypeId()
 }
 
 ResoaServer::ResoaServer()
-    : m_allowOneToOne(false),
-      m_allowNTo1(true),
-      m_socketLimit(64),
-      m_clientWindow(131072),
-      m_running(false),
-      m_lastOpen(0)
+    : m_allowOneToOne(false)
+    , m_allowNTo1(true)
+    , m_socketLimit(64)
+    , m_clientWindow(131072)
+    , m_running(false)
+    , m_lastOpen(0)
 {
     NS_LOG_FUNCTION(this);
 }
@@ -85,6 +86,7 @@ ResoaServer::~ResoaServer() = default;
 void
 ResoaServer::DoDispose()
 {
+    m_engineTimer.Cancel();
     m_sessions.clear();
     m_engine.reset();
     m_stack.reset();
@@ -183,14 +185,12 @@ ResoaServer::StartApplication()
         lhp->SetAttribute("AcceptIncoming", BooleanValue(true));
         lhp->SetConnectionCallback(
             Callback<void, LhpProtocol::Handle, LhpProtocol::ConnectionEvent, const Address&>(
-                [this, i](LhpProtocol::Handle h,
-                          LhpProtocol::ConnectionEvent ev,
-                          const Address& peer) { OnConnection(i, h, ev, peer); }));
-        lhp->SetReceiveCallback(
-            Callback<void, LhpProtocol::Handle, resoa::LhpChannel, Ptr<Packet>>(
-                [this, i](LhpProtocol::Handle h, resoa::LhpChannel ch, Ptr<Packet> p) {
-                    OnSdu(i, h, ch, p);
-                }));
+                [this,
+                 i](LhpProtocol::Handle h, LhpProtocol::ConnectionEvent ev, const Address& peer)
+                { OnConnection(i, h, ev, peer); }));
+        lhp->SetReceiveCallback(Callback<void, LhpProtocol::Handle, resoa::LhpChannel, Ptr<Packet>>(
+            [this, i](LhpProtocol::Handle h, resoa::LhpChannel ch, Ptr<Packet> p)
+            { OnSdu(i, h, ch, p); }));
         lhp->SetSendSpaceCallback(Callback<void, LhpProtocol::Handle>(
             [this, i](LhpProtocol::Handle h) { OnSendSpace(i, h); }));
     }
@@ -214,6 +214,7 @@ ResoaServer::StopApplication()
         lhp->Crash();
     }
     m_sessions.clear();
+    m_engineTimer.Cancel();
     m_stack->AbortAll();
 }
 
@@ -231,12 +232,14 @@ ResoaServer::OnConnection(uint32_t lhpIndex,
     if (ev == LhpProtocol::CONNECTION_UP)
     {
         NS_LOG_INFO("client " << peer << " connected, session " << id);
-        m_sessions[id] = Session{m_lhps[lhpIndex], h, {}};
+        m_sessions.erase(id);
+        m_sessions.emplace(id, Session(m_lhps[lhpIndex], h));
         m_engine->OnSessionUp(id);
     }
     else
     {
-        NS_LOG_INFO("client " << peer << " gone (" << (ev == LhpProtocol::CONNECTION_DEAD ? "dead" : "closed")
+        NS_LOG_INFO("client " << peer << " gone ("
+                              << (ev == LhpProtocol::CONNECTION_DEAD ? "dead" : "closed")
                               << "), session " << id);
         m_sessions.erase(id);
         m_engine->OnSessionDown(id);
@@ -254,38 +257,61 @@ ResoaServer::OnSdu(uint32_t lhpIndex, LhpProtocol::Handle h, resoa::LhpChannel c
     std::vector<uint8_t> bytes(sdu->GetSize());
     sdu->CopyData(bytes.data(), bytes.size());
     uint64_t id = SessionId(lhpIndex, h);
-    if (bytes.size() >= resoa::kEpHeaderSize)
+    if (auto hdr = resoa::PeekEpHeader(bytes))
     {
-        uint32_t rsock = (uint32_t(bytes[4]) << 24) | (uint32_t(bytes[5]) << 16) |
-                         (uint32_t(bytes[6]) << 8) | bytes[7];
-        m_requestTrace(id, bytes[1], rsock);
+        m_requestTrace(id, hdr->type, hdr->rsockId);
     }
-    m_engine->OnMessage(id, bytes);
+    m_engine->OnMessage(id, bytes, Now());
     Drain();
 }
 
 void
 ResoaServer::OnSendSpace(uint32_t lhpIndex, LhpProtocol::Handle h)
 {
-    auto it = m_sessions.find(SessionId(lhpIndex, h));
+    uint64_t id = SessionId(lhpIndex, h);
+    auto it = m_sessions.find(id);
     if (it != m_sessions.end())
     {
-        Flush(it->second);
+        resoa::ResumeServerSession(*m_engine, id, it->second.glue);
+        Drain();
     }
 }
 
-void
-ResoaServer::Flush(Session& s)
+resoa::TimePoint
+ResoaServer::Now()
 {
-    while (!s.backlog.empty())
+    return resoa::TimePoint(Simulator::Now().GetNanoSeconds());
+}
+
+void
+ResoaServer::ArmEngineTimer()
+{
+    std::optional<resoa::TimePoint> due = m_engine->NextDeadline();
+    if (!due)
     {
-        resoa::EpServerOutgoing& o = s.backlog.front();
-        if (!s.lhp->Send(s.handle, o.channel, o.bytes))
-        {
-            return;
-        }
-        s.backlog.pop_front();
+        m_engineTimer.Cancel();
+        return;
     }
+    Time at = NanoSeconds(due->count());
+    if (m_engineTimer.IsRunning() && m_engineTimerAt == at)
+    {
+        return;
+    }
+    m_engineTimer.Cancel();
+    m_engineTimerAt = at;
+    m_engineTimer = Simulator::Schedule(
+        at > Simulator::Now() ? at - Simulator::Now() : Time(0), &ResoaServer::OnEngineTimer, this);
+}
+
+void
+ResoaServer::OnEngineTimer()
+{
+    if (!m_running)
+    {
+        return;
+    }
+    m_engine->HandleDeadline(Now());
+    Drain();
 }
 
 void
@@ -295,26 +321,21 @@ ResoaServer::Drain()
     {
         return;
     }
-    while (auto out = m_engine->PollOutgoing())
-    {
-        auto it = m_sessions.find(out->sessionId);
-        if (it == m_sessions.end())
+    resoa::PumpServerOutgoing(
+        *m_engine,
+        [this](uint64_t id) -> resoa::EpLhpSession*
         {
-            continue; // the client is gone
-        }
-        Session& s = it->second;
-        if (out->bytes.size() >= resoa::kEpHeaderSize)
+            auto it = m_sessions.find(id);
+            return it == m_sessions.end() ? nullptr : &it->second.glue;
+        },
+        [this](const resoa::EpServerOutgoing& out)
         {
-            uint32_t rsock = (uint32_t(out->bytes[4]) << 24) | (uint32_t(out->bytes[5]) << 16) |
-                             (uint32_t(out->bytes[6]) << 8) | out->bytes[7];
-            m_responseTrace(out->sessionId, out->bytes[1], rsock);
-        }
-        // Order matters on the reliable channel: once something waits, everything waits.
-        if (!s.backlog.empty() || !s.lhp->Send(s.handle, out->channel, out->bytes))
-        {
-            s.backlog.push_back(std::move(*out));
-        }
-    }
+            if (auto hdr = resoa::PeekEpHeader(out.bytes))
+            {
+                m_responseTrace(out.sessionId, hdr->type, hdr->rsockId);
+            }
+        });
+    ArmEngineTimer();
     TraceCounts();
 }
 

@@ -4,11 +4,12 @@
 #ifndef RESOA_SERVER_H
 #define RESOA_SERVER_H
 
-#include "ns3/ep-server.h"
 #include "lhp-protocol.h"
 #include "ns3-ep-socket-stack.h"
 
 #include "ns3/application.h"
+#include "ns3/ep-lhp-session.h"
+#include "ns3/ep-server.h"
 #include "ns3/ipv4-address.h"
 #include "ns3/traced-callback.h"
 
@@ -67,11 +68,20 @@ class ResoaServer : public Application
     void StartApplication() override;
     void StopApplication() override;
 
+    /// One client: its LHP connection and the EP-to-LHP glue in front of it.
     struct Session
     {
+        Session(Ptr<LhpProtocol> l, LhpProtocol::Handle h)
+            : lhp(l)
+            , handle(h)
+            , glue([l, h](resoa::LhpChannel ch, const std::vector<uint8_t>& sdu)
+                   { return l->Send(h, ch, sdu); })
+        {
+        }
+
         Ptr<LhpProtocol> lhp;
         LhpProtocol::Handle handle;
-        std::deque<resoa::EpServerOutgoing> backlog; //!< refused by LHP, sent in order later
+        resoa::EpLhpSession glue;
     };
 
     static uint64_t SessionId(uint32_t lhpIndex, LhpProtocol::Handle h);
@@ -83,7 +93,10 @@ class ResoaServer : public Application
     void OnSendSpace(uint32_t lhpIndex, LhpProtocol::Handle h);
     /// Hands the engine's outgoing messages to LHP, keeping order per session.
     void Drain();
-    void Flush(Session& s);
+    /// Arms the engine's timer (closing-socket linger) at its next deadline.
+    void ArmEngineTimer();
+    void OnEngineTimer();
+    static resoa::TimePoint Now();
     void TraceCounts();
 
     std::vector<Ptr<LhpProtocol>> m_lhps;
@@ -97,6 +110,8 @@ class ResoaServer : public Application
     std::unique_ptr<Ns3EpSocketStack> m_stack;
     std::unique_ptr<resoa::EpServer> m_engine;
     std::map<uint64_t, Session> m_sessions;
+    EventId m_engineTimer; //!< at the engine's NextDeadline
+    Time m_engineTimerAt;
     uint64_t m_lastOpen;
 
     TracedCallback<uint64_t, uint8_t, uint32_t> m_requestTrace;

@@ -10,6 +10,7 @@
 #include "ns3/inet-socket-address.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
+#include "ns3/simulator.h"
 
 namespace ns3
 {
@@ -21,8 +22,12 @@ NS_OBJECT_ENSURE_REGISTERED(ResoaUdpSocket);
 
 namespace
 {
-/// Room for a datagram's EP header and address in one LHP SDU.
-constexpr uint32_t kDatagramOverhead = resoa::kEpHeaderSize + 1 + 16 + 2;
+/// The simulation clock as the sans-I/O core counts time.
+resoa::TimePoint
+CoreNow()
+{
+    return resoa::TimePoint(Simulator::Now().GetNanoSeconds());
+}
 } // namespace
 
 TypeId
@@ -53,24 +58,29 @@ ResoaUdpSocket::GetTypeId()
 }
 
 ResoaSocket::ResoaSocket()
-    : m_id(0),
-      m_type(resoa::EpSockType::None),
-      m_errno(ERROR_NOTERROR),
-      m_closed(false),
-      m_shutdownRecv(false),
-      m_shutdownSend(false),
-      m_listening(false),
-      m_connecting(false),
-      m_allowBroadcast(false),
-      m_eofNotified(false)
+    : m_id(0)
+    , m_type(resoa::EpSockType::None)
+    , m_errno(ERROR_NOTERROR)
+    , m_closed(false)
+    , m_shutdownRecv(false)
+    , m_shutdownSend(false)
+    , m_listening(false)
+    , m_connecting(false)
+    , m_allowBroadcast(false)
+    , m_eofNotified(false)
 {
+    NS_LOG_FUNCTION(this);
 }
 
-ResoaSocket::~ResoaSocket() = default;
+ResoaSocket::~ResoaSocket()
+{
+    NS_LOG_FUNCTION(this);
+}
 
 void
 ResoaSocket::DoDispose()
 {
+    NS_LOG_FUNCTION(this);
     m_client = nullptr;
     Socket::DoDispose();
 }
@@ -78,6 +88,7 @@ ResoaSocket::DoDispose()
 void
 ResoaSocket::Attach(Ptr<ResoaClient> client, uint32_t rsockId, resoa::EpSockType type)
 {
+    NS_LOG_FUNCTION(this << client << rsockId << static_cast<int>(type));
     m_client = client;
     m_id = rsockId;
     m_type = type;
@@ -99,6 +110,8 @@ int
 ResoaSocket::Fail(int32_t epErrno)
 {
     m_errno = ResoaErrnoToSocket(epErrno);
+    NS_LOG_LOGIC("socket " << m_id << " fails with errno " << epErrno << " (ns-3 " << m_errno
+                           << ")");
     return -1;
 }
 
@@ -123,6 +136,7 @@ ResoaSocket::GetNode() const
 int
 ResoaSocket::Bind(const Address& address)
 {
+    NS_LOG_FUNCTION(this << address);
     if (m_closed || !m_client)
     {
         return Fail(resoa::ep_errno::kEbadf);
@@ -144,22 +158,26 @@ ResoaSocket::Bind(const Address& address)
 int
 ResoaSocket::Bind()
 {
+    NS_LOG_FUNCTION(this);
     return Bind(InetSocketAddress(Ipv4Address::GetAny(), 0));
 }
 
 int
 ResoaSocket::Bind6()
 {
+    NS_LOG_FUNCTION(this);
     return Fail(resoa::ep_errno::kEopnotsupp); // IPv6 is not exported yet
 }
 
 int
 ResoaSocket::Close()
 {
+    NS_LOG_FUNCTION(this);
     if (m_closed || !m_client)
     {
         return Fail(resoa::ep_errno::kEbadf);
     }
+    NS_LOG_INFO("socket " << m_id << " closed by the application");
     m_closed = true;
     Ptr<ResoaClient> client = m_client;
     client->Engine().Close(m_id);
@@ -171,15 +189,18 @@ ResoaSocket::Close()
 int
 ResoaSocket::ShutdownSend()
 {
+    NS_LOG_FUNCTION(this);
     if (m_closed || !m_client)
     {
         return Fail(resoa::ep_errno::kEbadf);
     }
+    NS_LOG_INFO("socket " << m_id << " shuts down its sending side");
     m_shutdownSend = true;
     auto state = m_client->Engine().GetState(m_id);
     // Only a connection has a sending side on the server; elsewhere this is local.
-    if (IsStream() && state && (*state == resoa::EpClientSocketState::Connected ||
-                                *state == resoa::EpClientSocketState::Connecting))
+    if (IsStream() && state &&
+        (*state == resoa::EpClientSocketState::Connected ||
+         *state == resoa::EpClientSocketState::Connecting))
     {
         m_client->Engine().Shutdown(m_id, resoa::ep_shutdown::kWrite);
         m_client->Pump();
@@ -190,19 +211,31 @@ ResoaSocket::ShutdownSend()
 int
 ResoaSocket::ShutdownRecv()
 {
-    if (m_closed)
+    NS_LOG_FUNCTION(this);
+    if (m_closed || !m_client)
     {
         return Fail(resoa::ep_errno::kEbadf);
     }
-    // Local: data that still arrives is read and dropped, so the server's credit keeps
-    // flowing and its TCP never stalls on an application that will not read.
+    NS_LOG_INFO("socket " << m_id << " shuts down its receiving side");
     m_shutdownRecv = true;
+    // The engine drops what it holds and tells the server (for a connection), which then
+    // drains and drops its TCP data instead of pushing it here; the peer is never stalled.
+    // A stream that is not connected has nothing to shut down on the server: local only.
+    auto state = m_client->Engine().GetState(m_id);
+    bool connection = state && (*state == resoa::EpClientSocketState::Connected ||
+                                *state == resoa::EpClientSocketState::Connecting);
+    if (!IsStream() || connection)
+    {
+        m_client->Engine().Shutdown(m_id, resoa::ep_shutdown::kRead);
+        m_client->Pump();
+    }
     return 0;
 }
 
 int
 ResoaSocket::Connect(const Address& address)
 {
+    NS_LOG_FUNCTION(this << address);
     if (m_closed || !m_client)
     {
         return Fail(resoa::ep_errno::kEbadf);
@@ -221,6 +254,7 @@ ResoaSocket::Connect(const Address& address)
     {
         m_defaultPeer = peer;
     }
+    NS_LOG_INFO("socket " << m_id << " connecting to " << address);
     m_connecting = true;
     m_client->Pump();
     return 0;
@@ -229,6 +263,7 @@ ResoaSocket::Connect(const Address& address)
 int
 ResoaSocket::Listen()
 {
+    NS_LOG_FUNCTION(this);
     if (m_closed || !m_client)
     {
         return Fail(resoa::ep_errno::kEbadf);
@@ -242,6 +277,7 @@ ResoaSocket::Listen()
     {
         return Fail(err);
     }
+    NS_LOG_INFO("socket " << m_id << " listening");
     m_listening = true;
     m_client->Pump();
     return 0;
@@ -254,16 +290,16 @@ ResoaSocket::GetTxAvailable() const
     {
         return 0;
     }
-    if (!IsStream())
-    {
-        return m_client->GetEngine().GetConfig().maxMessageSize - kDatagramOverhead;
-    }
-    return m_client->GetEngine().SendSpace(m_id);
+    // Datagram: the room left in the client's datagram queue, at most one EP message's
+    // payload (resoa::EpMaxDatagramPayload). Stream: the send buffer's free space.
+    return static_cast<uint32_t>(
+        std::min<std::size_t>(m_client->GetEngine().SendSpace(m_id), UINT32_MAX));
 }
 
 int
 ResoaSocket::Send(Ptr<Packet> p, uint32_t flags)
 {
+    NS_LOG_FUNCTION(this << p << flags);
     if (!IsStream())
     {
         if (m_defaultPeer.family == 0)
@@ -285,12 +321,15 @@ ResoaSocket::Send(Ptr<Packet> p, uint32_t flags)
     // the send callback.
     if (size > GetTxAvailable())
     {
+        NS_LOG_LOGIC("socket " << m_id << ": " << size << " B do not fit " << GetTxAvailable()
+                               << " B of send space");
         m_errno = ERROR_MSGSIZE;
         return -1;
     }
     std::vector<uint8_t> bytes(size);
     p->CopyData(bytes.data(), size);
-    resoa::EpIoResult r = m_client->Engine().Send(m_id, bytes.data(), size);
+    const bool more = (flags & MSG_MORE_FLAG) != 0;
+    resoa::EpIoResult r = m_client->Engine().Send(m_id, bytes.data(), size, CoreNow(), more);
     m_client->NoteWrite();
     m_client->Pump();
     if (r.error != 0)
@@ -303,6 +342,7 @@ ResoaSocket::Send(Ptr<Packet> p, uint32_t flags)
 int
 ResoaSocket::SendTo(Ptr<Packet> p, uint32_t flags, const Address& toAddress)
 {
+    NS_LOG_FUNCTION(this << p << flags << toAddress);
     if (IsStream())
     {
         return Send(p, flags); // the address of a stream is its peer
@@ -317,10 +357,8 @@ ResoaSocket::SendTo(Ptr<Packet> p, uint32_t flags, const Address& toAddress)
     }
     std::vector<uint8_t> bytes(p->GetSize());
     p->CopyData(bytes.data(), bytes.size());
-    resoa::EpIoResult r = m_client->Engine().SendTo(m_id,
-                                                    ResoaFromNs3Address(toAddress),
-                                                    bytes.data(),
-                                                    bytes.size());
+    resoa::EpIoResult r =
+        m_client->Engine().SendTo(m_id, ResoaFromNs3Address(toAddress), bytes.data(), bytes.size());
     m_client->Pump();
     if (r.error != 0)
     {
@@ -339,6 +377,7 @@ ResoaSocket::GetRxAvailable() const
 Ptr<Packet>
 ResoaSocket::Recv(uint32_t maxSize, uint32_t flags)
 {
+    NS_LOG_FUNCTION(this << maxSize << flags);
     Address from;
     return RecvFrom(maxSize, flags, from);
 }
@@ -346,6 +385,7 @@ ResoaSocket::Recv(uint32_t maxSize, uint32_t flags)
 Ptr<Packet>
 ResoaSocket::RecvFrom(uint32_t maxSize, uint32_t flags, Address& fromAddress)
 {
+    NS_LOG_FUNCTION(this << maxSize << flags);
     if (m_closed || !m_client)
     {
         Fail(resoa::ep_errno::kEbadf);
@@ -367,6 +407,7 @@ ResoaSocket::RecvFrom(uint32_t maxSize, uint32_t flags, Address& fromAddress)
     }
     if (r.eof)
     {
+        NS_LOG_LOGIC("socket " << m_id << " reads the end of stream");
         GetPeerName(fromAddress);
         return Create<Packet>(); // end of stream, as ns-3's TCP signals it
     }
@@ -391,8 +432,7 @@ int
 ResoaSocket::GetPeerName(Address& address) const
 {
     resoa::EpAddress a;
-    int32_t err = m_client ? m_client->GetEngine().GetPeerName(m_id, a)
-                           : resoa::ep_errno::kEbadf;
+    int32_t err = m_client ? m_client->GetEngine().GetPeerName(m_id, a) : resoa::ep_errno::kEbadf;
     if (err != 0)
     {
         const_cast<ResoaSocket*>(this)->m_errno = ResoaErrnoToSocket(err);
@@ -405,6 +445,7 @@ ResoaSocket::GetPeerName(Address& address) const
 bool
 ResoaSocket::SetAllowBroadcast(bool allowBroadcast)
 {
+    NS_LOG_FUNCTION(this << allowBroadcast);
     m_allowBroadcast = allowBroadcast;
     if (!IsStream() && m_client && !m_closed)
     {
@@ -426,6 +467,7 @@ ResoaSocket::GetAllowBroadcast() const
 void
 ResoaSocket::AcceptPending()
 {
+    NS_LOG_FUNCTION(this);
     while (m_client && !m_closed)
     {
         resoa::EpSocketResult r = m_client->Engine().Accept(m_id);
@@ -438,6 +480,7 @@ ResoaSocket::AcceptPending()
         m_client->Adopt(child);
         Address from;
         child->GetPeerName(from);
+        NS_LOG_INFO("listener " << m_id << " accepts socket " << r.id << " from " << from);
         if (NotifyConnectionRequest(from))
         {
             NotifyNewConnectionCreated(child, from);
@@ -452,78 +495,75 @@ ResoaSocket::AcceptPending()
 void
 ResoaSocket::HandleEvent(const resoa::EpClientEvent& e)
 {
+    NS_LOG_FUNCTION(this << resoa::ToString(e.kind));
     using Kind = resoa::EpClientEvent::Kind;
-    NS_LOG_LOGIC("socket " << m_id << " event " << resoa::ToString(e.kind) << " errno "
-                           << e.error);
+    NS_LOG_LOGIC("socket " << m_id << " event " << resoa::ToString(e.kind) << " errno " << e.error);
     switch (e.kind)
     {
-    case Kind::ConnectDone:
-        m_connecting = false;
-        if (e.error == 0)
-        {
-            NotifyConnectionSucceeded();
-        }
-        else
-        {
-            Fail(e.error);
-            NotifyConnectionFailed();
-        }
-        break;
-    case Kind::BindDone:
-    case Kind::ListenDone:
-        if (e.error != 0)
-        {
-            Fail(e.error);
-            NotifyErrorClose();
-        }
-        break;
-    case Kind::Accepted:
-        AcceptPending();
-        break;
-    case Kind::Readable:
-        if (m_shutdownRecv && IsStream())
-        {
-            while (m_client && m_client->Engine().Recv(m_id, UINT32_MAX).data.size() > 0)
-            {
-            }
-            m_client->Pump();
-        }
-        else
-        {
-            NotifyDataRecv();
-        }
-        break;
-    case Kind::Writable:
-        if (e.value > 0)
-        {
-            NotifyDataSent(static_cast<uint32_t>(e.value));
-        }
-        NotifySend(GetTxAvailable());
-        break;
-    case Kind::Eof:
-        if (!m_eofNotified)
-        {
-            m_eofNotified = true;
-            NotifyDataRecv(); // the application reads the end of stream (an empty packet)
-            NotifyNormalClose();
-        }
-        break;
-    case Kind::Error:
-        Fail(e.error);
-        if (m_connecting)
-        {
+        case Kind::ConnectDone:
             m_connecting = false;
-            NotifyConnectionFailed();
-        }
-        else
-        {
-            NotifyErrorClose();
-        }
-        break;
-    case Kind::RequestDone:
-    case Kind::Closed:
-    case Kind::Registered:
-        break;
+            if (e.error == 0)
+            {
+                NS_LOG_INFO("socket " << m_id << " connected");
+                NotifyConnectionSucceeded();
+            }
+            else
+            {
+                NS_LOG_INFO("socket " << m_id << " connect failed: errno " << e.error);
+                Fail(e.error);
+                NotifyConnectionFailed();
+            }
+            break;
+        case Kind::BindDone:
+        case Kind::ListenDone:
+            if (e.error != 0)
+            {
+                Fail(e.error);
+                NotifyErrorClose();
+            }
+            break;
+        case Kind::Accepted:
+            AcceptPending();
+            break;
+        case Kind::Readable:
+            if (!m_shutdownRecv) // after ShutdownRecv the engine drops what arrives
+            {
+                NotifyDataRecv();
+            }
+            break;
+        case Kind::Writable:
+            if (e.value > 0)
+            {
+                NotifyDataSent(static_cast<uint32_t>(e.value));
+            }
+            NotifySend(GetTxAvailable());
+            break;
+        case Kind::Eof:
+            if (!m_eofNotified)
+            {
+                NS_LOG_INFO("socket " << m_id << " peer closed");
+                m_eofNotified = true;
+                NotifyDataRecv(); // the application reads the end of stream (an empty packet)
+                NotifyNormalClose();
+            }
+            break;
+        case Kind::Error:
+            NS_LOG_INFO("socket " << m_id << " error: errno " << e.error);
+            Fail(e.error);
+            if (m_connecting)
+            {
+                m_connecting = false;
+                NotifyConnectionFailed();
+            }
+            else
+            {
+                NotifyErrorClose();
+            }
+            break;
+        case Kind::RequestDone:
+        case Kind::Closed:
+        case Kind::Registered:
+            break;
     }
 }
 

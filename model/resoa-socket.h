@@ -5,7 +5,6 @@
 #define RESOA_SOCKET_H
 
 #include "ns3/ep-client.h"
-
 #include "ns3/socket.h"
 
 namespace ns3
@@ -24,10 +23,18 @@ class ResoaClient;
  * Connect response (the server's public address and the real port), with no round trip.
  *
  * ResoaTcpSocket and ResoaUdpSocket differ only in type and in a few stream/datagram rules.
+ *
+ * Send on a stream takes MSG_MORE (Linux's value, 0x8000) in `flags`: a partial chunk is
+ * held for the data that follows (resoa::EpClient::Send's `more`). GetTxAvailable of a
+ * datagram socket is the real space of the client's datagram queue. ShutdownRecv tells the
+ * server, which then drains and drops the connection's data instead of pushing it.
  */
 class ResoaSocket : public Socket
 {
   public:
+    /// Linux's MSG_MORE: Send flag asking to hold a partial chunk for more data.
+    static constexpr uint32_t MSG_MORE_FLAG = 0x8000;
+
     static TypeId GetTypeId();
     ResoaSocket();
     ~ResoaSocket() override;

@@ -35,7 +35,8 @@ ResoaSourceRouting::InstallOn(Ptr<Node> node)
 {
     Ptr<Ipv4> ipv4 = node->GetObject<Ipv4>();
     NS_ABORT_MSG_UNLESS(ipv4 && ipv4->GetRoutingProtocol(), "node has no Ipv4 routing");
-    if (Ptr<ResoaSourceRouting> existing = DynamicCast<ResoaSourceRouting>(ipv4->GetRoutingProtocol()))
+    if (Ptr<ResoaSourceRouting> existing =
+            DynamicCast<ResoaSourceRouting>(ipv4->GetRoutingProtocol()))
     {
         return existing;
     }

@@ -3,15 +3,15 @@
  */
 #include "compare-scenario.h"
 
-#include "ns3/access-network-helper.h"
-#include "ns3/napt-helper.h"
 #include "ns3/resoa-helper.h"
 
+#include "ns3/access-network-helper.h"
 #include "ns3/applications-module.h"
 #include "ns3/core-module.h"
 #include "ns3/data-frame-error-model.h"
 #include "ns3/gilbert-elliott-error-model.h"
 #include "ns3/internet-module.h"
+#include "ns3/napt-helper.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-helper.h"
 #include "ns3/wifi-association-monitor.h"
@@ -86,9 +86,9 @@ class WebClient
 {
   public:
     WebClient(Ptr<Node> node, Address sink, uint64_t meanBytes, std::vector<double>* fcts)
-        : m_node(node),
-          m_sink(sink),
-          m_fcts(fcts)
+        : m_node(node)
+        , m_sink(sink)
+        , m_fcts(fcts)
     {
         m_size = CreateObject<ExponentialRandomVariable>();
         m_size->SetAttribute("Mean", DoubleValue(double(meanBytes)));
@@ -103,9 +103,8 @@ class WebClient
         m_queued = 0;
         m_flowStart = Simulator::Now();
         m_socket = Socket::CreateSocket(m_node, TcpSocketFactory::GetTypeId());
-        m_socket->SetConnectCallback(
-            Callback<void, Ptr<Socket>>([this](Ptr<Socket>) { Fill(); }),
-            MakeNullCallback<void, Ptr<Socket>>());
+        m_socket->SetConnectCallback(Callback<void, Ptr<Socket>>([this](Ptr<Socket>) { Fill(); }),
+                                     MakeNullCallback<void, Ptr<Socket>>());
         m_socket->SetSendCallback(
             Callback<void, Ptr<Socket>, uint32_t>([this](Ptr<Socket>, uint32_t) { Fill(); }));
         m_socket->Bind();
@@ -167,14 +166,16 @@ class DownloadServer
         m_listener = Socket::CreateSocket(host, TcpSocketFactory::GetTypeId());
         m_listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), port));
         m_listener->Listen();
-        m_listener->SetAcceptCallback(
-            MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
-            Callback<void, Ptr<Socket>, const Address&>([this](Ptr<Socket> s, const Address&) {
-                m_conn = s;
-                s->SetSendCallback(
-                    Callback<void, Ptr<Socket>, uint32_t>([this](Ptr<Socket>, uint32_t) { Fill(); }));
-                Fill();
-            }));
+        m_listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
+                                      Callback<void, Ptr<Socket>, const Address&>(
+                                          [this](Ptr<Socket> s, const Address&)
+                                          {
+                                              m_conn = s;
+                                              s->SetSendCallback(
+                                                  Callback<void, Ptr<Socket>, uint32_t>(
+                                                      [this](Ptr<Socket>, uint32_t) { Fill(); }));
+                                              Fill();
+                                          }));
     }
 
   private:
@@ -183,7 +184,8 @@ class DownloadServer
         uint8_t buf[1448] = {};
         while (m_conn && (m_bytes == 0 || m_sent < m_bytes))
         {
-            uint32_t n = m_bytes == 0 ? sizeof(buf) : std::min<uint64_t>(sizeof(buf), m_bytes - m_sent);
+            uint32_t n =
+                m_bytes == 0 ? sizeof(buf) : std::min<uint64_t>(sizeof(buf), m_bytes - m_sent);
             if (m_conn->GetTxAvailable() < n || m_conn->Send(buf, n, 0) <= 0)
             {
                 return;
@@ -209,26 +211,28 @@ class DownloadClient
 {
   public:
     DownloadClient(Ptr<Node> node, Address server, std::function<void(uint64_t)> onRx)
-        : m_node(node),
-          m_server(server),
-          m_onRx(std::move(onRx))
+        : m_node(node)
+        , m_server(server)
+        , m_onRx(std::move(onRx))
     {
     }
 
     void Start()
     {
         m_socket = Socket::CreateSocket(m_node, TcpSocketFactory::GetTypeId());
-        m_socket->SetRecvCallback(Callback<void, Ptr<Socket>>([this](Ptr<Socket> s) {
-            while (Ptr<Packet> p = s->Recv())
+        m_socket->SetRecvCallback(Callback<void, Ptr<Socket>>(
+            [this](Ptr<Socket> s)
             {
-                if (p->GetSize() == 0)
+                while (Ptr<Packet> p = s->Recv())
                 {
-                    break;
+                    if (p->GetSize() == 0)
+                    {
+                        break;
+                    }
+                    m_received += p->GetSize();
+                    m_onRx(m_received);
                 }
-                m_received += p->GetSize();
-                m_onRx(m_received);
-            }
-        }));
+            }));
         m_socket->Bind();
         m_socket->Connect(m_server);
     }
@@ -327,9 +331,8 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
         server = helper.InstallServer(net.ap, NetDeviceContainer(net.wifi.Get(0)));
         for (uint32_t i = 0; i < c.clients; ++i)
         {
-            clients.push_back(helper.InstallClient(net.wifi.Get(i + 1),
-                                                   net.wifi.Get(0)->GetAddress(),
-                                                   Seconds(0.1)));
+            clients.push_back(helper.InstallClient(
+                net.wifi.Get(i + 1), net.wifi.Get(0)->GetAddress(), Seconds(0.1)));
         }
     }
     else if (c.system == "nat")
@@ -342,18 +345,20 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
     uint64_t phyTx = 0;
     Config::ConnectWithoutContext(
         "/NodeList/*/DeviceList/*/$ns3::WifiNetDevice/RemoteStationManager/MacTxDataFailed",
-        MakeBoundCallback(+[](uint64_t* n, Mac48Address) { ++*n; }, &macRetx));
+        MakeBoundCallback(
+            +[](uint64_t* n, Mac48Address) { ++*n; }, &macRetx));
     Config::ConnectWithoutContext(
         "/NodeList/*/DeviceList/*/$ns3::WifiNetDevice/Phy/PhyTxBegin",
-        MakeBoundCallback(+[](uint64_t* n, Ptr<const Packet>, double) { ++*n; }, &phyTx));
+        MakeBoundCallback(
+            +[](uint64_t* n, Ptr<const Packet>, double) { ++*n; }, &phyTx));
     TcpRetxCounter retx;
     const bool down = c.direction == "down";
-    NodeContainer senders = down ? NodeContainer(net.host) : (resoa ? NodeContainer(net.ap) : net.stas);
+    NodeContainer senders =
+        down ? NodeContainer(net.host) : (resoa ? NodeContainer(net.ap) : net.stas);
     for (uint32_t i = 0; i < senders.GetN(); ++i)
     {
         senders.Get(i)->GetObject<Ipv4L3Protocol>()->TraceConnectWithoutContext(
-            "Tx",
-            MakeCallback(&TcpRetxCounter::Tx, &retx));
+            "Tx", MakeCallback(&TcpRetxCounter::Tx, &retx));
     }
 
     // One receiver per client (a sink on the host, or the client itself for downloads), so
@@ -366,7 +371,8 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
     std::vector<std::unique_ptr<DownloadClient>> dlClients;
     const Time stopAt = kStart + Seconds(c.duration);
     uint32_t remaining = c.clients;
-    auto noteProgress = [&](uint32_t i, uint64_t total) {
+    auto noteProgress = [&](uint32_t i, uint64_t total)
+    {
         if (c.bytes > 0 && doneAt[i].IsZero() && total >= c.bytes)
         {
             doneAt[i] = Simulator::Now();
@@ -403,8 +409,8 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
         if (limit)
         {
             OnOffHelper onoff(factory, to);
-            onoff.SetConstantRate(DataRate(down ? std::to_string(60 / c.clients) + "Mbps" : "60Mbps"),
-                                  1472);
+            onoff.SetConstantRate(
+                DataRate(down ? std::to_string(60 / c.clients) + "Mbps" : "60Mbps"), 1472);
             ApplicationContainer app = onoff.Install(txNode);
             app.Start(kStart);
             app.Stop(stopAt);
@@ -413,10 +419,10 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
         {
             web.push_back(std::make_unique<WebClient>(net.stas.Get(i), to, c.webFlowBytes, &fcts));
             WebClient* w = web.back().get();
-            sink->TraceConnectWithoutContext(
-                "Rx",
-                Callback<void, Ptr<const Packet>, const Address&>(
-                    [w](Ptr<const Packet> p, const Address&) { w->Received(p->GetSize()); }));
+            sink->TraceConnectWithoutContext("Rx",
+                                             Callback<void, Ptr<const Packet>, const Address&>(
+                                                 [w](Ptr<const Packet> p, const Address&)
+                                                 { w->Received(p->GetSize()); }));
             Simulator::Schedule(kStart, &WebClient::StartFlow, w);
         }
         else
@@ -428,9 +434,8 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
             sink->TraceConnectWithoutContext(
                 "Rx",
                 Callback<void, Ptr<const Packet>, const Address&>(
-                    [&noteProgress, i, sink](Ptr<const Packet>, const Address&) {
-                        noteProgress(i, sink->GetTotalRx());
-                    }));
+                    [&noteProgress, i, sink](Ptr<const Packet>, const Address&)
+                    { noteProgress(i, sink->GetTotalRx()); }));
         }
     }
     if (c.pcap)
@@ -445,12 +450,14 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
     std::vector<uint64_t> atWarm(c.clients, 0);
     if (warm)
     {
-        Simulator::Schedule(measureFrom, [&]() {
-            for (uint32_t i = 0; i < c.clients; ++i)
-            {
-                atWarm[i] = rxOf[i]();
-            }
-        });
+        Simulator::Schedule(measureFrom,
+                            [&]()
+                            {
+                                for (uint32_t i = 0; i < c.clients; ++i)
+                                {
+                                    atWarm[i] = rxOf[i]();
+                                }
+                            });
     }
     Simulator::Stop(warm ? stopAt + Seconds(c.warmup) : stopAt);
     Simulator::Run();
@@ -520,8 +527,8 @@ ValidateCompareConfig(const CompareConfig& c)
     }
     if (c.direction != "up" && c.direction != "down")
     {
-        return "--direction must be up (STAs send) or down (the host sends), got '" +
-               c.direction + "'";
+        return "--direction must be up (STAs send) or down (the host sends), got '" + c.direction +
+               "'";
     }
     if (c.direction == "down" && c.flows == "web")
     {

@@ -22,15 +22,15 @@ namespace ns3
 struct CompareConfig
 {
     std::string system = "resoa"; //!< resoa | nat | tcp | limit
-    std::string direction = "up";  //!< up (STAs send) | down (the host sends; client-initiated)
-    std::string flows = "bulk";    //!< bulk | web
+    std::string direction = "up"; //!< up (STAs send) | down (the host sends; client-initiated)
+    std::string flows = "bulk";   //!< bulk | web
     uint32_t clients = 1;
-    double frameLoss = 0;          //!< i.i.d. post-reception loss of data frames and ACKs
-    double burstBadMs = 0;         //!< Gilbert–Elliott mean fade (0 = none)
-    double burstGoodMs = 1000;     //!< Gilbert–Elliott mean time between fades
-    uint32_t macRetries = 7;       //!< MAC transmissions per frame (MaxSsrc)
-    double distance = 0;           //!< > 0: STAs at this distance, Nakagami fading, Minstrel
-    double rttMs = 100;            //!< the wired link's one-way delay is rtt/2
+    double frameLoss = 0;      //!< i.i.d. post-reception loss of data frames and ACKs
+    double burstBadMs = 0;     //!< Gilbert–Elliott mean fade (0 = none)
+    double burstGoodMs = 1000; //!< Gilbert–Elliott mean time between fades
+    uint32_t macRetries = 7;   //!< MAC transmissions per frame (MaxSsrc)
+    double distance = 0;       //!< > 0: STAs at this distance, Nakagami fading, Minstrel
+    double rttMs = 100;        //!< the wired link's one-way delay is rtt/2
     std::string linkRate = "100Mbps";
     std::string tcp = "NewReno";
     double minRtoMs = 1000;

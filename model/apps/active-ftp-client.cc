@@ -56,10 +56,10 @@ ActiveFtpClient::GetTypeId()
 }
 
 ActiveFtpClient::ActiveFtpClient()
-    : m_dataPort(20000),
-      m_encrypt(false),
-      m_key(0x5eed),
-      m_tid(TcpSocketFactory::GetTypeId())
+    : m_dataPort(20000)
+    , m_encrypt(false)
+    , m_key(0x5eed)
+    , m_tid(TcpSocketFactory::GetTypeId())
 {
 }
 

@@ -33,12 +33,12 @@ class ActiveFtpClient : public Application
     {
         bool controlConnected = false;
         bool dataConnected = false;
-        bool complete = false;        //!< every announced byte arrived with the right hash
-        uint64_t announced = 0;       //!< size from the 150 reply
+        bool complete = false;  //!< every announced byte arrived with the right hash
+        uint64_t announced = 0; //!< size from the 150 reply
         uint64_t received = 0;
-        std::string lastReply;        //!< e.g. "226 transfer complete" or "425 ..."
-        Address ownAddress;           //!< getsockname of the control socket (sent in PORT)
-        Address controlPeer;          //!< getpeername of the control socket
+        std::string lastReply; //!< e.g. "226 transfer complete" or "425 ..."
+        Address ownAddress;    //!< getsockname of the control socket (sent in PORT)
+        Address controlPeer;   //!< getpeername of the control socket
     };
 
     static TypeId GetTypeId();

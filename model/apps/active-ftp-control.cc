@@ -11,8 +11,8 @@ namespace ns3
 {
 
 FtpControlChannel::FtpControlChannel(bool encrypt, uint64_t key)
-    : m_encrypt(encrypt),
-      m_key(key)
+    : m_encrypt(encrypt)
+    , m_key(key)
 {
 }
 

@@ -3,10 +3,9 @@
  */
 #include "active-ftp-server.h"
 
-#include "ns3/stream-pattern.h"
-
 #include "ns3/boolean.h"
 #include "ns3/log.h"
+#include "ns3/stream-pattern.h"
 #include "ns3/tcp-socket-factory.h"
 #include "ns3/uinteger.h"
 
@@ -54,12 +53,12 @@ ActiveFtpServer::GetTypeId()
 }
 
 ActiveFtpServer::ActiveFtpServer()
-    : m_port(21),
-      m_fileSize(100000),
-      m_encrypt(false),
-      m_key(0x5eed),
-      m_done(0),
-      m_failed(0)
+    : m_port(21)
+    , m_fileSize(100000)
+    , m_encrypt(false)
+    , m_key(0x5eed)
+    , m_done(0)
+    , m_failed(0)
 {
 }
 
@@ -235,8 +234,8 @@ ActiveFtpServer::FillData(Ptr<Socket> control)
     std::vector<uint8_t> chunk;
     while (session.sent < m_fileSize)
     {
-        uint32_t n = std::min<uint64_t>({1448, m_fileSize - session.sent,
-                                          session.data->GetTxAvailable()});
+        uint32_t n =
+            std::min<uint64_t>({1448, m_fileSize - session.sent, session.data->GetTxAvailable()});
         if (n == 0)
         {
             return; // the send callback resumes

@@ -20,11 +20,11 @@ LhpBulkTransfer::LhpBulkTransfer(Ptr<LhpProtocol> sender,
                                  Address receiverAddress,
                                  uint64_t bytes,
                                  uint64_t seed)
-    : m_sender(sender),
-      m_receiver(receiver),
-      m_receiverAddress(receiverAddress),
-      m_bytes(bytes),
-      m_seed(seed)
+    : m_sender(sender)
+    , m_receiver(receiver)
+    , m_receiverAddress(receiverAddress)
+    , m_bytes(bytes)
+    , m_seed(seed)
 {
     m_receiver->SetAttribute("AcceptIncoming", BooleanValue(true));
     m_receiver->SetReceiveCallback(MakeCallback(&LhpBulkTransfer::OnReceive, this));

@@ -30,8 +30,8 @@ class LhpBulkTransfer : public SimpleRefCount<LhpBulkTransfer>
         bool intact = false;         //!< delivered bytes hash equal to the sent prefix
         bool complete = false;       //!< every requested byte delivered
         bool linkDied = false;
-        Time connectedAt;   //!< handshake done at the sender
-        Time completedAt;   //!< last byte delivered (or the time of GetResult)
+        Time connectedAt;       //!< handshake done at the sender
+        Time completedAt;       //!< last byte delivered (or the time of GetResult)
         double goodputMbps = 0; //!< delivered bits / (completedAt - connectedAt)
     };
 

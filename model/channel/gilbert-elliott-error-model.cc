@@ -66,6 +66,12 @@ class GilbertElliottTimeline : public SimpleRefCount<GilbertElliottTimeline>
         m_listeners.push_back(model);
     }
 
+    /// Models following this timeline.
+    std::size_t ListenerCount() const
+    {
+        return m_listeners.size();
+    }
+
     void Detach(GilbertElliottErrorModel* model)
     {
         m_listeners.erase(std::remove(m_listeners.begin(), m_listeners.end(), model),
@@ -160,20 +166,6 @@ class GilbertElliottTimeline : public SimpleRefCount<GilbertElliottTimeline>
     std::vector<GilbertElliottErrorModel*> m_listeners;
 };
 
-namespace
-{
-
-/// The timeline of all Shared instances of the current simulation.
-Ptr<GilbertElliottTimeline> g_sharedTimeline;
-
-void
-DropSharedTimeline()
-{
-    g_sharedTimeline = nullptr;
-}
-
-} // namespace
-
 TypeId
 GilbertElliottErrorModel::GetTypeId()
 {
@@ -202,13 +194,6 @@ GilbertElliottErrorModel::GetTypeId()
                           DoubleValue(1.0),
                           MakeDoubleAccessor(&GilbertElliottErrorModel::m_badLoss),
                           MakeDoubleChecker<double>(0.0, 1.0))
-            .AddAttribute("Shared",
-                          "Follow the one timeline shared by all instances with Shared=true "
-                          "(a fade then hits every PHY carrying such a model at once). Only "
-                          "read at construction.",
-                          BooleanValue(false),
-                          MakeBooleanAccessor(&GilbertElliottErrorModel::m_shared),
-                          MakeBooleanChecker())
             .AddTraceSource("StateChange",
                             "The channel state changed (reported lazily, with the instant of "
                             "the change).",
@@ -218,8 +203,7 @@ GilbertElliottErrorModel::GetTypeId()
 }
 
 GilbertElliottErrorModel::GilbertElliottErrorModel()
-    : m_shared(false)
-    , m_ownsTimeline(false)
+    : m_ownsTimeline(false)
     , m_sojournRng(CreateObject<UniformRandomVariable>())
     , m_lossRng(CreateObject<UniformRandomVariable>())
 {
@@ -240,25 +224,24 @@ GilbertElliottErrorModel::NotifyConstructionCompleted()
 {
     NS_LOG_FUNCTION(this);
     ErrorModel::NotifyConstructionCompleted();
-    if (!m_shared)
+    m_timeline = Create<GilbertElliottTimeline>(m_meanGood, m_meanBad, m_sojournRng);
+    m_ownsTimeline = true;
+    m_timeline->Attach(this);
+}
+
+void
+GilbertElliottErrorModel::ShareTimelineWith(Ptr<GilbertElliottErrorModel> owner)
+{
+    NS_LOG_FUNCTION(this << owner);
+    NS_ABORT_MSG_UNLESS(owner && owner->m_timeline && m_timeline,
+                        "GilbertElliottErrorModel::ShareTimelineWith: model not constructed");
+    if (owner->m_timeline == m_timeline)
     {
-        m_timeline = Create<GilbertElliottTimeline>(m_meanGood, m_meanBad, m_sojournRng);
-        m_ownsTimeline = true;
+        return;
     }
-    else if (!g_sharedTimeline)
-    {
-        g_sharedTimeline = Create<GilbertElliottTimeline>(m_meanGood, m_meanBad, m_sojournRng);
-        Simulator::ScheduleDestroy(&DropSharedTimeline);
-        m_timeline = g_sharedTimeline;
-        m_ownsTimeline = true;
-    }
-    else
-    {
-        NS_ABORT_MSG_IF(g_sharedTimeline->GetMeanGood() != m_meanGood ||
-                            g_sharedTimeline->GetMeanBad() != m_meanBad,
-                        "GilbertElliottErrorModel: Shared instances must have the same means");
-        m_timeline = g_sharedTimeline;
-    }
+    m_timeline->Detach(this);
+    m_timeline = owner->m_timeline;
+    m_ownsTimeline = false;
     m_timeline->Attach(this);
 }
 
@@ -311,7 +294,7 @@ GilbertElliottErrorModel::GetBadPeriods()
 bool
 GilbertElliottErrorModel::IsShared() const
 {
-    return m_shared;
+    return m_timeline && m_timeline->ListenerCount() > 1;
 }
 
 bool

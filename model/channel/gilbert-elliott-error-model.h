@@ -33,11 +33,11 @@ class GilbertElliottTimeline;
  * One instance per receiving PHY (what LossyWifiHelper creates) gives each direction its own,
  * independent fades: a fade at the AP's PHY loses uplink frames and the ACKs of downlink
  * frames, while the STA's PHY may be in Good at that time. To let a fade hit both directions,
- * either attach one instance to several PHYs, or set Shared = true on every instance: all
- * instances with Shared = true then follow one timeline, owned by the first such instance
- * constructed in the simulation (its means and its sojourn stream are used; instances whose
- * means differ abort at construction). The shared timeline is dropped at Simulator::Destroy().
- * Changing the means of the owning instance later takes effect from the next state change.
+ * either attach one instance to several PHYs, or call ShareTimelineWith(owner) on the others:
+ * they then follow the owner's timeline (its means and its sojourn stream), while each keeps
+ * its own loss probabilities and per-packet stream. Sharing is explicit, per pair of objects:
+ * there is no process-wide state, so two simulations in one process never share fades.
+ * Changing the means of the owner later takes effect from the next state change.
  */
 class GilbertElliottErrorModel : public ErrorModel
 {
@@ -72,7 +72,13 @@ class GilbertElliottErrorModel : public ErrorModel
     Time GetBadTime();
     /// \return number of Bad periods entered from the timeline's start to now
     uint64_t GetBadPeriods();
-    /// \return whether this instance follows the process-wide shared timeline
+    /**
+     * Follow `owner`'s fade timeline from now on instead of this instance's own (a fade then
+     * hits every PHY carrying either model at once).
+     * \param owner a constructed model; its means and sojourn stream drive the timeline
+     */
+    void ShareTimelineWith(Ptr<GilbertElliottErrorModel> owner);
+    /// \return whether another instance follows the same timeline
     bool IsShared() const;
 
     /**
@@ -100,7 +106,6 @@ class GilbertElliottErrorModel : public ErrorModel
     Time m_meanBad;                           //!< mean sojourn in Bad
     double m_goodLoss;                        //!< loss probability in Good
     double m_badLoss;                         //!< loss probability in Bad
-    bool m_shared;                            //!< follow the process-wide timeline
     bool m_ownsTimeline;                      //!< its means follow this instance's attributes
     Ptr<UniformRandomVariable> m_sojournRng;  //!< sojourn draws (when this instance owns them)
     Ptr<UniformRandomVariable> m_lossRng;     //!< per-packet draws in partial-loss states

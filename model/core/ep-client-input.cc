@@ -67,6 +67,8 @@ EpClient::OnLinkDown()
     m_linkUp = false;
     m_registered = false;
     m_out.clear();
+    m_datagramQueued = 0;
+    m_datagramBlocked.clear();
     if (m_registerRequest != 0)
     {
         EpClientEvent e;
@@ -284,10 +286,19 @@ EpClient::HandleAccepted(const EpMessage& m)
         return;
     }
     EpClientSocket* listener = FindApp(m.rsockId);
-    if (listener == nullptr || listener->state != EpClientSocketState::Listening || !m_linkUp)
+    const bool full = m_sockets.size() >= m_socketLimit;
+    if (listener == nullptr || listener->state != EpClientSocketState::Listening || !m_linkUp ||
+        full)
     {
-        // Nobody will accept it: tell the server to drop the connection.
-        m_stats.staleMessages++;
+        // Nobody will accept it (or no room for it): tell the server to drop the connection.
+        if (full && listener != nullptr)
+        {
+            m_stats.acceptsRefused++;
+        }
+        else
+        {
+            m_stats.staleMessages++;
+        }
         if (m_linkUp)
         {
             EpMessage c;
@@ -348,7 +359,15 @@ EpClient::HandleData(const EpMessage& m)
     }
     if (s->recvBuf.size() + n > m_config.recvWindowBytes)
     {
+        // An honest server never pushes beyond our credit; keeping it would let a broken
+        // one fill our memory. The connection fails, as the server's does for our excess.
         m_stats.windowViolations++;
+        if (s->state != EpClientSocketState::Error)
+        {
+            FailSocket(*s, ep_errno::kEnomem);
+            EmitSimple(s->id, EpClientEvent::Kind::Error, ep_errno::kEnomem, 0);
+        }
+        return;
     }
     s->recvBuf.insert(s->recvBuf.end(), m.payload.begin(), m.payload.end());
     EmitSimple(s->id, EpClientEvent::Kind::Readable, 0, static_cast<std::int64_t>(n));
@@ -401,7 +420,8 @@ EpClient::HandleRecvFrom(const EpMessage& m)
         m_stats.unexpectedMessages++;
         return;
     }
-    if (s->shutRd || s->datagramBytes + m.payload.size() > m_config.recvWindowBytes)
+    if (s->shutRd || s->datagramBytes + m.payload.size() > m_config.recvWindowBytes ||
+        s->datagrams.size() >= m_config.maxQueuedDatagrams)
     {
         m_stats.datagramsDropped++;
         return;

@@ -7,6 +7,7 @@
 #define RESOA_EP_CLIENT_SOCKET_H
 
 #include "ep-message.h"
+#include "resoa-time.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -63,7 +64,8 @@ struct EpClientSocket
     EpAddress peer;          //!< cached peer (connected sockets)
 
     std::deque<std::uint8_t> unsent;
-    bool holdPartial = false; //!< a write turn is open: keep a partial chunk (coalesceWrites)
+    bool holdPartial = false; //!< keep a partial chunk (coalesceWrites or Send's `more`)
+    TimePoint holdSince{0};   //!< when holding began: the deadline counts from it
     std::uint64_t inFlight = 0;
     std::uint64_t sendAllowance = 0;
 

@@ -91,6 +91,12 @@ EpClient::EpClient(EpClientConfig config)
         m_config.creditThreshold != 0 ? m_config.creditThreshold : m_config.recvWindowBytes / 4;
     m_creditThreshold = std::clamp<std::size_t>(m_creditThreshold, 1, m_config.recvWindowBytes);
     m_socketLimit = m_config.socketLimit;
+    m_config.coalesceDelay = std::max(m_config.coalesceDelay, Duration{0});
+    m_config.datagramSendBufferBytes =
+        std::max(m_config.datagramSendBufferBytes, m_config.maxMessageSize);
+    m_config.maxQueuedDatagrams = std::max<std::size_t>(m_config.maxQueuedDatagrams, 1);
+    m_config.maxPendingRequests = std::max<std::size_t>(m_config.maxPendingRequests, 1);
+    m_config.maxQueuedEvents = std::max<std::size_t>(m_config.maxQueuedEvents, 1);
 }
 
 // --- registration ---
@@ -152,7 +158,9 @@ EpClient::Create(EpSockType type)
         r.error = ep_errno::kEprotonosupport;
         return r;
     }
-    if (OpenSocketCount() >= m_socketLimit)
+    // Sockets the application closed still count while their data drains: otherwise
+    // create-send-close in a loop would hold any number of send buffers.
+    if (m_sockets.size() >= m_socketLimit)
     {
         r.error = ep_errno::kEmfile;
         return r;
@@ -182,6 +190,10 @@ EpClient::Bind(std::uint32_t id, const EpAddress& local)
     {
         return ep_errno::kEinval;
     }
+    if (std::int32_t rc = RequestRoom())
+    {
+        return rc;
+    }
     EpMessage m;
     m.type = EpType::Bind;
     m.local = local;
@@ -208,6 +220,10 @@ EpClient::Listen(std::uint32_t id, std::uint32_t backlog)
     if (s->state == EpClientSocketState::Connected || s->state == EpClientSocketState::Connecting)
     {
         return ep_errno::kEinval;
+    }
+    if (std::int32_t rc = RequestRoom())
+    {
+        return rc;
     }
     EpMessage m;
     m.type = EpType::Listen;
@@ -282,6 +298,10 @@ EpClient::Connect(std::uint32_t id, const EpAddress& peer)
         default:
             break;
     }
+    if (std::int32_t rc = RequestRoom())
+    {
+        return rc;
+    }
     EpMessage m;
     m.type = EpType::Connect;
     m.peer = peer;
@@ -294,6 +314,14 @@ EpClient::Connect(std::uint32_t id, const EpAddress& peer)
 EpIoResult
 EpClient::Send(std::uint32_t id, const std::uint8_t* data, std::size_t len)
 {
+    return Send(id, data, len, m_now, false);
+}
+
+EpIoResult
+EpClient::Send(
+    std::uint32_t id, const std::uint8_t* data, std::size_t len, TimePoint now, bool more)
+{
+    m_now = std::max(m_now, now);
     EpIoResult r;
     EpClientSocket* s = FindApp(id);
     if (s == nullptr)
@@ -338,7 +366,16 @@ EpClient::Send(std::uint32_t id, const std::uint8_t* data, std::size_t len)
     }
     r.bytes = std::min(len, space);
     s->unsent.insert(s->unsent.end(), data, data + r.bytes);
-    s->holdPartial = m_config.coalesceWrites;
+    const bool hold = more || m_config.coalesceWrites;
+    if (hold && !s->holdPartial)
+    {
+        s->holdPartial = true;
+        s->holdSince = now; // the deadline bounds the wait of the oldest held byte
+    }
+    else if (!hold)
+    {
+        s->holdPartial = false; // a write without `more` pushes what was held
+    }
     Pump(*s);
     return r;
 }
@@ -388,13 +425,27 @@ EpClient::SendTo(std::uint32_t id, const EpAddress& peer, const std::uint8_t* da
     m.rsockId = s->id;
     m.peer = peer;
     m.payload.assign(data, data + len);
-    if (EpEncodedSize(m) > m_config.maxMessageSize)
+    const std::size_t size = EpEncodedSize(m);
+    if (size > m_config.maxMessageSize)
     {
         r.error = ep_errno::kEmsgsize;
         return r;
     }
+    if (m_datagramQueued + size > m_config.datagramSendBufferBytes)
+    {
+        // A full UDP send buffer: the application retries on the Writable event.
+        m_stats.datagramsRefused++;
+        m_datagramBlocked.insert(id);
+        r.error = ep_errno::kEagain;
+        return r;
+    }
     if (!s->onServer)
     {
+        if (std::int32_t rc = RequestRoom())
+        {
+            r.error = rc;
+            return r;
+        }
         // The creating datagram asks for a Response: it confirms the socket exists, after
         // which datagrams may take the semi-reliable channel without overtaking the create.
         SendRequest(*s, std::move(m), LhpChannel::Reliable);
@@ -592,6 +643,10 @@ EpClient::SockOptRequest(std::uint32_t id,
     {
         return rc;
     }
+    if (std::int32_t rc = RequestRoom())
+    {
+        return rc;
+    }
     EpMessage m;
     m.type = type;
     m.level = level;
@@ -656,11 +711,11 @@ EpClient::SendSpace(std::uint32_t id) const
     }
     if (s->type == EpSockType::Dgram)
     {
-        EpMessage probe;
-        probe.type = EpType::SendTo;
-        probe.peer = EpAddress::Ipv4(0, 0);
-        std::size_t overhead = EpEncodedSize(probe);
-        return m_config.maxMessageSize > overhead ? m_config.maxMessageSize - overhead : 0;
+        // Real space: what is left of the datagram queue, at most one EP message's worth.
+        std::size_t room = m_config.datagramSendBufferBytes > m_datagramQueued
+                               ? m_config.datagramSendBufferBytes - m_datagramQueued
+                               : 0;
+        return EpMaxDatagramPayload(std::min(room, m_config.maxMessageSize));
     }
     std::uint64_t used = s->unsent.size() + s->inFlight;
     return used >= m_config.sendBufferBytes
@@ -718,7 +773,56 @@ EpClient::PollOutgoing()
     }
     EpOutgoing o = std::move(m_out.front());
     m_out.pop_front();
+    if (o.bytes.size() > 1 && o.bytes[1] == static_cast<std::uint8_t>(EpType::SendTo))
+    {
+        m_datagramQueued -= std::min(m_datagramQueued, o.bytes.size());
+        // Wake the sockets SendTo refused, as a UDP socket's buffer draining would.
+        std::set<std::uint32_t> blocked;
+        blocked.swap(m_datagramBlocked);
+        for (std::uint32_t id : blocked)
+        {
+            if (FindApp(id) != nullptr)
+            {
+                EmitSimple(id, EpClientEvent::Kind::Writable, 0, 0);
+            }
+        }
+    }
     return o;
+}
+
+std::optional<TimePoint>
+EpClient::NextDeadline() const
+{
+    std::optional<TimePoint> next;
+    for (const auto& [id, s] : m_sockets)
+    {
+        if (s.holdPartial && !s.unsent.empty())
+        {
+            TimePoint t = s.holdSince + m_config.coalesceDelay;
+            if (!next || t < *next)
+            {
+                next = t;
+            }
+        }
+    }
+    return next;
+}
+
+void
+EpClient::HandleDeadline(TimePoint now)
+{
+    m_now = std::max(m_now, now);
+    for (auto& [id, s] : m_sockets)
+    {
+        if (s.holdPartial && s.holdSince + m_config.coalesceDelay <= now)
+        {
+            s.holdPartial = false;
+            if (!s.appClosed && !s.unsent.empty())
+            {
+                Pump(s); // only partial chunks were held, so this never finishes a close
+            }
+        }
+    }
 }
 
 bool
@@ -816,6 +920,10 @@ EpClient::Queue(const EpMessage& m, LhpChannel channel)
     EpOutgoing o;
     o.channel = channel;
     EncodeEpMessage(m, o.bytes);
+    if (m.type == EpType::SendTo)
+    {
+        m_datagramQueued += o.bytes.size();
+    }
     m_out.push_back(std::move(o));
     m_stats.messagesSent++;
 }
@@ -823,6 +931,27 @@ EpClient::Queue(const EpMessage& m, LhpChannel channel)
 void
 EpClient::Emit(const EpClientEvent& e)
 {
+    using K = EpClientEvent::Kind;
+    if (m_events.size() >= m_config.maxQueuedEvents &&
+        (e.kind == K::Readable || e.kind == K::Writable))
+    {
+        // Bound: merge into this socket's last queued event if it is of the same kind (the
+        // socket's events keep their order; the value is the sum).
+        for (auto it = m_events.rbegin(); it != m_events.rend(); ++it)
+        {
+            if (it->rsockId != e.rsockId || it->kind == K::Registered)
+            {
+                continue;
+            }
+            if (it->kind == e.kind)
+            {
+                it->value += e.value;
+                m_stats.eventsMerged++;
+                return;
+            }
+            break;
+        }
+    }
     m_events.push_back(e);
 }
 
@@ -878,6 +1007,17 @@ EpClient::CheckUsable(const EpClientSocket& s) const
     if (!m_linkUp)
     {
         return ep_errno::kEnetdown;
+    }
+    return ep_errno::kOk;
+}
+
+std::int32_t
+EpClient::RequestRoom()
+{
+    if (m_pending.size() >= m_config.maxPendingRequests)
+    {
+        m_stats.requestsRefused++;
+        return kEpEnobufs;
     }
     return ep_errno::kOk;
 }
@@ -943,6 +1083,10 @@ EpClient::Pump(EpClientSocket& s)
             s.inFlight += n;
             s.sendAllowance -= n;
             m_stats.bytesSent += n;
+        }
+        if (s.unsent.empty())
+        {
+            s.holdPartial = false; // nothing held: no deadline
         }
         if (s.unsent.empty() && s.shutWr && !s.shutWrSent && !s.appClosed)
         {

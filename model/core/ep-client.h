@@ -9,30 +9,73 @@
 #include "ep-client-socket.h"
 #include "ep-engine-types.h"
 #include "ep-message.h"
+#include "resoa-time.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace resoa
 {
 
-/// Every knob of an EP client. Drivers expose each one as an attribute / option.
+/**
+ * \brief Every knob of an EP client. Drivers expose each one as an attribute / option.
+ *
+ * Bounds (what the client holds at most, and what happens at the bound):
+ *  - sockets: socketLimit, counting sockets the application closed whose data still
+ *    waits to go out (Create answers kEmfile; an Accepted beyond it is closed at once).
+ *  - stream send buffer: sendBufferBytes per socket, unsent plus sent-but-not-credited
+ *    (Send takes what fits, kEagain when nothing does). This also bounds the Data messages
+ *    waiting in the outgoing queue.
+ *  - stream receive buffer: recvWindowBytes per socket (the credit granted). Data beyond it
+ *    is a server bug: counted (windowViolations) and the socket fails with kEnomem.
+ *  - datagrams out: datagramSendBufferBytes of encoded SendTo messages waiting in the
+ *    outgoing queue, all sockets together (SendTo answers kEagain, and a Writable event
+ *    follows when the driver has polled them out).
+ *  - datagrams in: recvWindowBytes and maxQueuedDatagrams per socket; beyond either a
+ *    datagram is dropped and counted (datagramsDropped), as UDP does.
+ *  - requests awaiting the server's answer: maxPendingRequests (the call answers
+ *    kEpEnobufs).
+ *  - events: maxQueuedEvents; beyond it a Readable or Writable event is merged into the
+ *    socket's last queued event of the same kind (values added). Other events are bounded
+ *    by the requests and sockets above.
+ */
 struct EpClientConfig
 {
     std::size_t sendBufferBytes = 131072; //!< per stream socket: unsent + not yet credited
     std::size_t recvWindowBytes = 131072; //!< per socket: credit granted to the server
-    std::uint16_t socketLimit = 64;       //!< open sockets before Registered says otherwise
+    std::uint16_t socketLimit = 64;       //!< sockets before Registered says otherwise
     std::size_t maxMessageSize = 1476;    //!< largest EP message (one LHP SDU)
     std::size_t creditThreshold = 0;      //!< return Credit at this many consumed bytes;
                                           //!< 0 = recvWindowBytes / 4
-    /// Hold a partial Data chunk until FlushPartial(), so many small writes in one driver
-    /// turn (one simulator event, one epoll round) fill whole LHP frames.
+    /**
+     * Hold a partial Data chunk after every Send (as if each carried `more`), so many small
+     * writes in one driver turn (one simulator event, one epoll round) fill whole LHP
+     * frames. The chunk leaves at the coalescing deadline (NextDeadline / HandleDeadline)
+     * or at FlushPartial(), whichever the driver uses.
+     */
     bool coalesceWrites = false;
+    /**
+     * How long a held partial chunk (coalesceWrites, or Send with `more`) may wait for more
+     * data: NextDeadline() is the time of the write that started holding plus this. 0 =
+     * the end of the current driver turn (a driver schedules HandleDeadline "now", after
+     * the current event: ns-3 ScheduleNow, or an epoll_wait timeout of 0).
+     */
+    Duration coalesceDelay{0};
+    /// Encoded datagram bytes that may wait in the outgoing queue (all sockets); >= one
+    /// maxMessageSize. The datagram send space SendSpace() reports comes from it.
+    std::size_t datagramSendBufferBytes = 65536;
+    /// Datagrams one socket's receive queue holds at most (besides recvWindowBytes).
+    std::size_t maxQueuedDatagrams = 256;
+    /// Requests (Bind, Listen, Connect, first SendTo, Set/GetSockOpt) awaiting an answer.
+    std::size_t maxPendingRequests = 256;
+    /// Events waiting for PollEvent before Readable/Writable events are merged.
+    std::size_t maxQueuedEvents = 4096;
 };
 
 /// Counters for traces and tests.
@@ -49,7 +92,11 @@ struct EpClientStats
     std::uint64_t datagramsSent = 0;
     std::uint64_t datagramsReceived = 0;
     std::uint64_t datagramsDropped = 0; //!< receive queue full
-    std::uint64_t windowViolations = 0; //!< server pushed beyond our credit (kept anyway)
+    std::uint64_t datagramsRefused = 0; //!< SendTo refused (kEagain): datagram queue full
+    std::uint64_t windowViolations = 0; //!< server pushed beyond our credit: socket failed
+    std::uint64_t requestsRefused = 0;  //!< calls refused with kEpEnobufs (too many pending)
+    std::uint64_t acceptsRefused = 0;   //!< Accepted beyond the socket limit: closed
+    std::uint64_t eventsMerged = 0;     //!< Readable/Writable merged at maxQueuedEvents
 };
 
 /// Something the driver must hear about (maps to ns-3 Notify* or to the daemon's replies).
@@ -90,15 +137,6 @@ struct EpSocketResult
     std::int32_t error = ep_errno::kOk;
 };
 
-/// Result of Recv/RecvFrom.
-struct EpReadResult
-{
-    std::vector<std::uint8_t> data;
-    std::int32_t error = ep_errno::kOk; //!< kEagain: nothing yet; others: socket failed
-    bool eof = false;                   //!< stream: peer closed and everything was read
-    EpAddress from;                     //!< datagram source
-};
-
 /**
  * \brief The client side of the Export Protocol for one client node: the socket calls of
  * its applications turned into EP messages, and EP messages turned back into socket state.
@@ -116,6 +154,17 @@ struct EpReadResult
  * and the server's Credit frees the space. Received data is pushed by the server within
  * recvWindowBytes; Recv returns Credit once creditThreshold bytes were consumed, so the
  * server keeps at least recvWindowBytes - creditThreshold of window at all times.
+ *
+ * Time: the client never reads a clock. Only write coalescing needs time: Send takes `now`
+ * (the overload without it uses the latest `now` seen), and the driver arms a timer at
+ * NextDeadline() after its calls and runs HandleDeadline(now) when it fires. A driver that
+ * prefers it may call FlushPartial() at the end of each turn instead.
+ *
+ * Queues: see EpClientConfig for every bound. The outgoing queue holds Data (bounded by
+ * the send buffers), Credits (at most a few per socket), answers to requests
+ * (maxPendingRequests), datagrams (datagramSendBufferBytes) and Close/Shutdown (one per
+ * socket). A driver whose LHP link is backed up stops polling it; the bounds then push
+ * back on the application (kEagain, kEpEnobufs).
  *
  * Wire conventions shared with EpServer: credit is granted explicitly. Once a stream is
  * established (Connect Response, Accepted), each side sends the other an initial
@@ -145,7 +194,8 @@ class EpClient
     /// socket(): a new id from 1 upward, nothing sent. kEmfile beyond the socket limit,
     /// kEprotonosupport for EpSockType::None.
     EpSocketResult Create(EpSockType type);
-    /// Queues Bind (creating the socket if needed). Answered by BindDone.
+    /// Queues Bind (creating the socket if needed). Answered by BindDone. Like every
+    /// request, kEpEnobufs while maxPendingRequests requests await an answer.
     std::int32_t Bind(std::uint32_t id, const EpAddress& local);
     /// Queues Listen (stream only). Answered by ListenDone; connections come as Accepted.
     std::int32_t Listen(std::uint32_t id, std::uint32_t backlog);
@@ -157,9 +207,24 @@ class EpClient
      * Stream: copies up to SendSpace() bytes into the send buffer and returns how many;
      * kEagain if none fit, kEnotconn before Connect, kEpipe after Shutdown(write).
      * Allowed while the connect is in flight. Datagram: sends to the connected peer.
+     *
+     * `more` (MSG_MORE): more data follows at once, so a partial last chunk is held rather
+     * than sent alone. A held chunk leaves when it fills, at the next Send without `more`
+     * (unless coalesceWrites), at Shutdown/Close, at FlushPartial(), or at the latest at
+     * NextDeadline() (`now` + coalesceDelay, counted from the write that started holding).
      */
+    EpIoResult Send(std::uint32_t id,
+                    const std::uint8_t* data,
+                    std::size_t len,
+                    TimePoint now,
+                    bool more = false);
+    /// Send(id, data, len, latest now seen, false).
     EpIoResult Send(std::uint32_t id, const std::uint8_t* data, std::size_t len);
-    /// Datagram: queues one datagram (kEmsgsize if it cannot fit one EP message).
+    /**
+     * Datagram: queues one datagram. kEmsgsize if it cannot fit one EP message; kEagain if
+     * the datagram queue (datagramSendBufferBytes) is full: a Writable event follows once
+     * the driver polled queued datagrams out.
+     */
     EpIoResult SendTo(std::uint32_t id,
                       const EpAddress& peer,
                       const std::uint8_t* data,
@@ -191,7 +256,9 @@ class EpClient
     std::int32_t GetSockName(std::uint32_t id, EpAddress& out) const;
     std::int32_t GetPeerName(std::uint32_t id, EpAddress& out) const; //!< kEnotconn if none
     std::size_t RecvAvailable(std::uint32_t id) const; //!< stream bytes or queued datagram bytes
-    std::size_t SendSpace(std::uint32_t id) const;     //!< bytes Send would accept now
+    /// Bytes Send would accept now. Datagram: the largest datagram SendTo takes now (one
+    /// EP message to an IPv4 peer, less if the datagram queue is nearly full; 0 if full).
+    std::size_t SendSpace(std::uint32_t id) const;
     /// State of socket `id`, or nothing if the application holds no such socket.
     std::optional<EpClientSocketState> GetState(std::uint32_t id) const;
     /// The socket's sticky error (0 if none), kEbadf for an unknown id.
@@ -210,9 +277,14 @@ class EpClient
     void OnLinkDown();
     /// A new LHP link is up (call Register again). Calls needing the server work again.
     void OnLinkUp();
-    /// Next message to hand to LHP, on the channel it names.
-    /// Sends the partial chunks coalesceWrites held back (call at the end of a driver turn).
+    /// Sends every partial chunk held back (coalesceWrites, `more`) now, deadline or not
+    /// (for drivers that flush at the end of each turn).
     void FlushPartial();
+    /// When HandleDeadline must run next (a held partial chunk), or nothing.
+    std::optional<TimePoint> NextDeadline() const;
+    /// Sends the held partial chunks whose coalescing deadline is <= now.
+    void HandleDeadline(TimePoint now);
+    /// Next message to hand to LHP, on the channel it names.
     std::optional<EpOutgoing> PollOutgoing();
     /// True if PollOutgoing would return a message.
     bool HasOutgoing() const;
@@ -253,6 +325,8 @@ class EpClient
                                 std::int32_t value,
                                 std::uint32_t* requestId);
     void MaybeReturnCredit(EpClientSocket& s, bool force);
+    /// Non-zero (kEpEnobufs) if another request would exceed maxPendingRequests.
+    std::int32_t RequestRoom();
     /// Sends what credit allows, then a pending Shutdown/Close. True if `s` is finished.
     bool Pump(EpClientSocket& s);
     void Erase(std::uint32_t id);
@@ -283,6 +357,9 @@ class EpClient
     std::deque<EpOutgoing> m_out;
     std::deque<EpClientEvent> m_events;
     EpClientStats m_stats;
+    TimePoint m_now{0};                        //!< latest time a driver passed in
+    std::size_t m_datagramQueued = 0;          //!< encoded SendTo bytes in m_out
+    std::set<std::uint32_t> m_datagramBlocked; //!< sockets refused with kEagain by SendTo
 };
 
 } // namespace resoa

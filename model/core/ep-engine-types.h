@@ -33,6 +33,7 @@ struct EpOutgoing
 constexpr std::int32_t kEpEdestaddrreq = 89; //!< datagram send without an address
 constexpr std::int32_t kEpEnoprotoopt = 92;  //!< socket option outside the supported subset
 constexpr std::int32_t kEpEalready = 114;    //!< connect already in progress
+constexpr std::int32_t kEpEnobufs = 105;     //!< an engine queue is at its bound
 constexpr std::int32_t kEpEinprogress = 115; //!< the call completes later (stack connect)
 
 /**
@@ -94,12 +95,49 @@ EpIsCreateFailure(std::int32_t error)
            error == ep_errno::kEprotonosupport || error == ep_errno::kEperm;
 }
 
-/// Result of a byte-moving call: bytes taken or given, or an errno (then bytes == 0).
+/**
+ * \brief Result of a byte-moving call: bytes taken or given, or an errno (then bytes == 0).
+ *
+ * kEagain means nothing could be taken now (a full buffer), not a failure.
+ */
 struct EpIoResult
 {
     std::size_t bytes = 0;
     std::int32_t error = ep_errno::kOk;
 };
+
+/**
+ * \brief Result of a read: EpClient::Recv (application side) and EpSocketStack::Read
+ * (the server's stack).
+ *
+ * Exactly one of three outcomes, like read(2): data (non-empty `data`, error 0), end of
+ * stream (`eof`, and `data` empty or holding the last bytes before the end), or nothing
+ * (`error` set: kEagain when nothing is there yet, any other errno when the socket failed,
+ * e.g. kEconnreset).
+ */
+struct EpReadResult
+{
+    std::vector<std::uint8_t> data;
+    std::int32_t error = ep_errno::kOk; //!< kEagain: nothing yet; others: socket failed
+    bool eof = false;                   //!< stream: peer closed and everything was read
+    EpAddress from;                     //!< datagram source (EpClient::Recv only)
+};
+
+/**
+ * Bytes a datagram's SendTo or RecvFrom message adds to its payload: the EP header and the
+ * encoded peer address. IPv4 is what drivers export (23 bytes); an IPv6 peer costs 35.
+ */
+constexpr std::size_t kEpDatagramOverheadIpv4 = kEpHeaderSize + kEpAddressSizeIpv4;
+constexpr std::size_t kEpDatagramOverheadIpv6 = kEpHeaderSize + kEpAddressSizeIpv6;
+
+/// Largest datagram payload that fits one EP message of maxMessageSize, for an IPv4 peer
+/// (`ipv6`: for an IPv6 peer); 0 if none fits.
+inline std::size_t
+EpMaxDatagramPayload(std::size_t maxMessageSize, bool ipv6 = false)
+{
+    const std::size_t overhead = ipv6 ? kEpDatagramOverheadIpv6 : kEpDatagramOverheadIpv4;
+    return maxMessageSize > overhead ? maxMessageSize - overhead : 0;
+}
 
 /// Largest payload of one Data message for a given maxMessageSize.
 inline std::size_t

@@ -57,11 +57,15 @@ AddressBytes(std::uint8_t family)
 std::size_t
 AddressSize(const EpAddress& a)
 {
-    if (a.family == kFamilyIpv4 || a.family == kFamilyIpv6)
+    switch (a.family)
     {
-        return 1 + AddressBytes(a.family) + 2;
+        case kFamilyIpv4:
+            return kEpAddressSizeIpv4;
+        case kFamilyIpv6:
+            return kEpAddressSizeIpv6;
+        default:
+            return kEpAddressSizeNone;
     }
-    return 1;
 }
 
 void

@@ -23,6 +23,11 @@ constexpr std::uint8_t kEpVersion = 1;
 /// Size of the fixed EP header in bytes.
 constexpr std::size_t kEpHeaderSize = 16;
 
+/// Encoded size of an EpAddress (u8 family, address bytes, u16 port) of each family.
+constexpr std::size_t kEpAddressSizeNone = 1;
+constexpr std::size_t kEpAddressSizeIpv4 = 1 + 4 + 2;
+constexpr std::size_t kEpAddressSizeIpv6 = 1 + 16 + 2;
+
 /// Largest body an EP message may declare (data is chunked well below this).
 constexpr std::uint32_t kEpMaxBody = 65536;
 
@@ -145,7 +150,7 @@ constexpr std::int32_t kEhostunreach = 113;
 /// Socket address on the wire.
 struct EpAddress
 {
-    std::uint8_t family = 0; //!< 0 none, 4 IPv4, 6 IPv6
+    std::uint8_t family = 0;             //!< 0 none, 4 IPv4, 6 IPv6
     std::array<std::uint8_t, 16> addr{}; //!< IPv4 uses the first 4 bytes, network order
     std::uint16_t port = 0;
 
@@ -170,7 +175,7 @@ struct EpMessage
     std::uint32_t rsockId = 0;
     std::uint32_t requestId = 0;
 
-    std::int32_t error = 0;            //!< Registered, Response, Error
+    std::int32_t error = 0;                 //!< Registered, Response, Error
     EpAddrMode addrMode = EpAddrMode::NTo1; //!< Register, Registered
     std::uint32_t ipv4 = 0;            //!< Register (requested), Registered (public); host order
     std::uint16_t socketLimit = 0;     //!< Registered

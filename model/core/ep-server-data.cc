@@ -36,7 +36,17 @@ EpServer::FlushPending(EpServerSocket& sock)
         std::size_t k = std::min(sock.pending.size(), kStackSendSlice);
         std::vector<std::uint8_t> slice(sock.pending.begin(),
                                         sock.pending.begin() + static_cast<std::ptrdiff_t>(k));
-        std::size_t n = std::min(m_stack.Send(sock.handle, slice.data(), k), k);
+        EpIoResult r = m_stack.Send(sock.handle, slice.data(), k);
+        if (r.error == ep_errno::kEagain)
+        {
+            break; // TCP's send buffer is full: retry on OnWritable
+        }
+        if (r.error != ep_errno::kOk)
+        {
+            StackFailure(sock, r.error); // EPIPE, ECONNRESET: the connection is gone
+            return false;
+        }
+        std::size_t n = std::min(r.bytes, k);
         sock.pending.erase(sock.pending.begin(),
                            sock.pending.begin() + static_cast<std::ptrdiff_t>(n));
         sock.bytesToStack += n;
@@ -49,8 +59,8 @@ EpServer::FlushPending(EpServerSocket& sock)
     // Batched like the client's: at the threshold, or at the end of the client's burst when
     // its remaining credit runs low. (Crediting every short Data would cost one frame on the
     // air per frame of data for an application writing in small pieces.)
-    const bool burstEnded = sock.pending.empty() && sock.lastDataShort &&
-                            sock.clientAllowance < m_creditThreshold;
+    const bool burstEnded =
+        sock.pending.empty() && sock.lastDataShort && sock.clientAllowance < m_creditThreshold;
     if (sock.state != EpServerSocketState::Closing && sock.creditOwed > 0 &&
         (sock.creditOwed >= m_creditThreshold || burstEnded))
     {
@@ -79,62 +89,170 @@ EpServer::FlushPending(EpServerSocket& sock)
     return true;
 }
 
-void
+bool
 EpServer::PumpRead(EpServerSocket& sock)
 {
-    if (sock.type != EpSockType::Stream || sock.state != EpServerSocketState::Connected)
-    {
-        return;
-    }
-    if (sock.shutRd)
+    auto sit = m_sessions.find(sock.sessionId);
+    const bool backedUp = sit != m_sessions.end() && sit->second.backedUp;
+    const bool readable = sock.type == EpSockType::Stream &&
+                          sock.state == EpServerSocketState::Connected && !backedUp &&
+                          !sock.readDone && !sock.eofSent;
+    if (readable && sock.shutRd)
     {
         // The client will never read: drain and drop, so the peer is not stalled.
         for (;;)
         {
-            std::vector<std::uint8_t> junk = m_stack.Read(sock.handle, kStackSendSlice);
-            if (junk.empty())
+            EpReadResult r = m_stack.Read(sock.handle, kStackSendSlice);
+            if (r.error != ep_errno::kOk && r.error != ep_errno::kEagain)
+            {
+                StackFailure(sock, r.error);
+                return false;
+            }
+            sock.bytesFromStack += r.data.size();
+            if (r.eof)
+            {
+                sock.stackEof = true;
+                sock.readDone = true;
+            }
+            if (r.eof || r.data.empty())
             {
                 break;
             }
-            sock.bytesFromStack += junk.size();
         }
+    }
+    else if (readable)
+    {
+        bool drained = false;
+        while (sock.pushAllowance > 0)
+        {
+            // Never more than the client's credit: the rest stays in TCP's receive buffer.
+            std::size_t want =
+                static_cast<std::size_t>(std::min<std::uint64_t>(sock.pushAllowance, m_chunk));
+            EpReadResult r = m_stack.Read(sock.handle, want);
+            if (r.error != ep_errno::kOk && r.error != ep_errno::kEagain)
+            {
+                StackFailure(sock, r.error); // e.g. ECONNRESET: after the data already pushed
+                return false;
+            }
+            if (r.data.size() > want)
+            {
+                r.data.resize(
+                    want); // a stack that ignores maxBytes loses the excess, not the window
+            }
+            const std::size_t got = r.data.size();
+            if (got > 0)
+            {
+                sock.pushAllowance -= r.data.size();
+                sock.bytesFromStack += r.data.size();
+                sock.bytesToClient += r.data.size();
+                m_stats.bytesToClients += r.data.size();
+                EpMessage d;
+                d.type = EpType::Data;
+                d.rsockId = sock.rsockId;
+                d.payload = std::move(r.data);
+                Queue(sock.sessionId, d);
+            }
+            if (r.eof)
+            {
+                sock.stackEof = true;
+                sock.readDone = true;
+            }
+            if (r.eof || got == 0)
+            {
+                drained = true;
+                break;
+            }
+        }
+        // Eof only once a read found nothing left: it must follow every byte of data.
+        if (sock.stackEof && !sock.eofSent && drained)
+        {
+            sock.eofSent = true;
+            EpMessage e;
+            e.type = EpType::Eof;
+            e.rsockId = sock.rsockId;
+            Queue(sock.sessionId, e);
+        }
+    }
+    UpdateReadInterest(sock);
+    return true;
+}
+
+bool
+EpServer::WantsRead(const EpServerSocket& sock) const
+{
+    auto sit = m_sessions.find(sock.sessionId);
+    const bool backedUp = sit != m_sessions.end() && sit->second.backedUp;
+    if (sock.state == EpServerSocketState::Closing)
+    {
+        return false; // the client is gone: nothing read is wanted
+    }
+    if (sock.type == EpSockType::Dgram)
+    {
+        return !backedUp;
+    }
+    if (sock.state == EpServerSocketState::Listening)
+    {
+        return true; // accepting is bounded by the socket limit, not by the link
+    }
+    return sock.state == EpServerSocketState::Connected && !backedUp && !sock.readDone &&
+           !sock.eofSent && (sock.pushAllowance > 0 || sock.shutRd);
+}
+
+void
+EpServer::UpdateReadInterest(EpServerSocket& sock)
+{
+    const bool want = WantsRead(sock);
+    if (want != sock.readInterest)
+    {
+        sock.readInterest = want;
+        m_stack.SetReadInterest(sock.handle, want);
+    }
+}
+
+void
+EpServer::HandleCredit(EpServerSocket& sock, std::uint32_t value)
+{
+    std::uint64_t allowance = sock.pushAllowance + value;
+    if (sock.clientRecvWindow == 0)
+    {
+        // The first Credit is the initial grant: the client's receive window. A later one
+        // only returns window the client's application consumed, so the allowance never
+        // exceeds the window; one that would is capped (an unbounded credit would let
+        // the server read from TCP faster than the client can take it).
+        sock.clientRecvWindow = std::min<std::uint64_t>(allowance, m_config.maxClientRecvWindow);
+    }
+    if (allowance > sock.clientRecvWindow)
+    {
+        m_stats.creditViolations++;
+        allowance = sock.clientRecvWindow;
+    }
+    sock.pushAllowance = allowance;
+    PumpRead(sock);
+}
+
+void
+EpServer::StackFailure(EpServerSocket& sock, std::int32_t error)
+{
+    Session* s = FindSession(sock.sessionId);
+    if (s == nullptr)
+    {
         return;
     }
-    bool drained = false;
-    while (sock.pushAllowance > 0)
+    m_stats.stackErrors++;
+    bool closing = sock.state == EpServerSocketState::Closing;
+    if (!closing)
     {
-        // Never more than the client's credit: the rest stays in TCP's receive buffer.
-        std::size_t want =
-            static_cast<std::size_t>(std::min<std::uint64_t>(sock.pushAllowance, m_chunk));
-        std::vector<std::uint8_t> data = m_stack.Read(sock.handle, want);
-        if (data.empty())
-        {
-            drained = true;
-            break;
-        }
-        if (data.size() > want)
-        {
-            data.resize(want); // a stack that ignores maxBytes loses the excess, not the window
-        }
-        sock.pushAllowance -= data.size();
-        sock.bytesFromStack += data.size();
-        sock.bytesToClient += data.size();
-        m_stats.bytesToClients += data.size();
-        EpMessage d;
-        d.type = EpType::Data;
-        d.rsockId = sock.rsockId;
-        d.payload = std::move(data);
-        Queue(sock.sessionId, d);
-    }
-    // Eof only once a read found nothing left: it must follow every byte of data.
-    if (sock.stackEof && !sock.eofSent && drained)
-    {
-        sock.eofSent = true;
         EpMessage e;
-        e.type = EpType::Eof;
+        e.type = EpType::Error;
         e.rsockId = sock.rsockId;
-        Queue(sock.sessionId, e);
+        e.error = error != 0 ? error : ep_errno::kEconnreset;
+        Queue(s->id, e);
     }
+    if (sock.type == EpSockType::Dgram && !closing)
+    {
+        return; // e.g. ICMP unreachable: the datagram socket lives on
+    }
+    Release(*s, sock.rsockId, false);
 }
 
 void
@@ -146,6 +264,10 @@ EpServer::Release(Session& s, std::uint32_t rsockId, bool abort)
         return;
     }
     EpHandle h = it->second.handle;
+    if (it->second.closingDeadline)
+    {
+        m_closingDeadlines.erase({*it->second.closingDeadline, s.id, rsockId});
+    }
     // Forget first, so a callback the stack makes from inside Close/Abort finds nothing.
     m_byHandle.erase(h);
     s.sockets.erase(it);
@@ -216,7 +338,7 @@ EpServer::OnIncomingConnection(EpHandle listener, EpHandle newHandle)
     EpServerSocket* lsock = FindByHandle(listener);
     Session* s = lsock != nullptr ? FindSession(lsock->sessionId) : nullptr;
     if (s == nullptr || lsock->state != EpServerSocketState::Listening ||
-        LiveSockets(*s) >= s->socketLimit || m_byHandle.count(newHandle) != 0)
+        s->sockets.size() >= s->socketLimit || m_byHandle.count(newHandle) != 0)
     {
         m_stats.acceptsRejected++;
         if (m_byHandle.count(newHandle) == 0)
@@ -252,6 +374,7 @@ EpServer::OnIncomingConnection(EpHandle listener, EpHandle newHandle)
     a.peer = m_stack.GetPeerName(newHandle);
     Queue(s->id, a);
     SendCredit(ns, m_config.clientWindowBytes);
+    UpdateReadInterest(ns); // stays off until the client's first Credit
 }
 
 void
@@ -295,8 +418,7 @@ void
 EpServer::OnError(EpHandle h, std::int32_t error)
 {
     EpServerSocket* sock = FindByHandle(h);
-    Session* s = sock != nullptr ? FindSession(sock->sessionId) : nullptr;
-    if (s == nullptr)
+    if (sock == nullptr)
     {
         m_stats.staleStackEvents++;
         return;
@@ -306,20 +428,7 @@ EpServer::OnError(EpHandle h, std::int32_t error)
         OnConnectFailed(h, error);
         return;
     }
-    bool closing = sock->state == EpServerSocketState::Closing;
-    if (!closing)
-    {
-        EpMessage e;
-        e.type = EpType::Error;
-        e.rsockId = sock->rsockId;
-        e.error = error;
-        Queue(s->id, e);
-    }
-    if (sock->type == EpSockType::Dgram && !closing)
-    {
-        return; // e.g. ICMP unreachable: the datagram socket lives on
-    }
-    Release(*s, sock->rsockId, false);
+    StackFailure(*sock, error);
 }
 
 void
@@ -331,9 +440,11 @@ EpServer::OnDatagram(EpHandle h, const EpAddress& from, const std::uint8_t* data
         m_stats.staleStackEvents++;
         return;
     }
-    if (sock->type != EpSockType::Dgram || sock->state == EpServerSocketState::Closing)
+    Session* s = FindSession(sock->sessionId);
+    if (s == nullptr || sock->type != EpSockType::Dgram ||
+        sock->state == EpServerSocketState::Closing || s->backedUp)
     {
-        m_stats.datagramsDropped++;
+        m_stats.datagramsDropped++; // while backed up, as a full UDP receive buffer would
         return;
     }
     EpMessage d;
@@ -344,11 +455,14 @@ EpServer::OnDatagram(EpHandle h, const EpAddress& from, const std::uint8_t* data
     {
         d.payload.assign(data, data + len);
     }
-    if (EpEncodedSize(d) > m_config.maxMessageSize)
+    const std::size_t size = EpEncodedSize(d);
+    if (size > m_config.maxMessageSize ||
+        s->queuedDatagramBytes + size > m_config.maxQueuedDatagramBytes)
     {
-        m_stats.datagramsDropped++; // cannot fit one LHP SDU
+        m_stats.datagramsDropped++; // cannot fit one LHP SDU, or the session's queue is full
         return;
     }
+    s->queuedDatagramBytes += size;
     m_stats.datagramsToClients++;
     Queue(sock->sessionId, d, LhpChannel::SemiReliable);
 }

@@ -8,9 +8,11 @@
 
 #include "ep-message.h"
 #include "ep-socket-stack.h"
+#include "resoa-time.h"
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 
 namespace resoa
 {
@@ -22,7 +24,8 @@ enum class EpServerSocketState : std::uint8_t
     Connecting, //!< stack connect in progress; Response held until it finishes
     Connected,  //!< stream established (or datagram socket with a default peer)
     Listening,
-    Closing, //!< the client closed it; client data still going into the stack
+    Closing, //!< the client closed it; client data still going into the stack (counts
+             //!< toward the socket limit; aborted after EpServerConfig::closingTimeout)
 };
 
 /// Name of a server socket state, for logs.
@@ -35,7 +38,9 @@ const char* ToString(EpServerSocketState s);
  * is what the credit granted to the client still allows it to send; `creditOwed` counts
  * bytes handed to the stack and not yet reported back with Credit.
  * Internet-to-client: `pushAllowance` is the client's credit: the server reads at most that
- * much from the stack, so unread data stays in the stack's receive buffer.
+ * much from the stack, so unread data stays in the stack's receive buffer. It never exceeds
+ * `clientRecvWindow`, the client's receive window (its first Credit, capped by
+ * EpServerConfig::maxClientRecvWindow).
  */
 struct EpServerSocket
 {
@@ -56,9 +61,13 @@ struct EpServerSocket
     bool shutWrDone = false;
 
     std::uint64_t pushAllowance = 0;
-    bool shutRd = false;   //!< client shut its reading side: drain and drop
-    bool stackEof = false; //!< the Internet peer closed (OnPeerClosed)
+    std::uint64_t clientRecvWindow = 0; //!< cap on pushAllowance; 0 until the first Credit
+    bool shutRd = false;                //!< client shut its reading side: drain and drop
+    bool stackEof = false;              //!< the Internet peer closed (OnPeerClosed or a Read's eof)
+    bool readDone = false;              //!< a Read returned eof: nothing more will ever be readable
     bool eofSent = false;
+    bool readInterest = false; //!< what the server last told the stack (handles start off)
+    std::optional<TimePoint> closingDeadline; //!< Closing: when closingTimeout aborts it
 
     std::uint64_t bytesFromClient = 0; //!< Data received from the client
     std::uint64_t bytesToStack = 0;    //!< ... of which the stack took

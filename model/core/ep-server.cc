@@ -41,6 +41,10 @@ EpServer::EpServer(EpServerConfig config, EpSocketStack& stack)
     m_creditThreshold =
         m_config.creditThreshold != 0 ? m_config.creditThreshold : m_config.clientWindowBytes / 4;
     m_creditThreshold = std::clamp<std::size_t>(m_creditThreshold, 1, m_config.clientWindowBytes);
+    m_config.maxClientRecvWindow =
+        std::clamp<std::size_t>(m_config.maxClientRecvWindow, 1, maxWindow);
+    m_config.maxSocketBuffer = std::max<std::int32_t>(m_config.maxSocketBuffer, 1);
+    m_config.closingTimeout = std::max(m_config.closingTimeout, Duration{0});
 }
 
 void
@@ -81,6 +85,10 @@ EpServer::OnSessionDown(std::uint64_t sessionId)
     for (auto& [rsockId, sock] : s.sockets)
     {
         m_byHandle.erase(sock.handle);
+        if (sock.closingDeadline)
+        {
+            m_closingDeadlines.erase({*sock.closingDeadline, sessionId, rsockId});
+        }
         bool connection =
             sock.type == EpSockType::Stream && (sock.state == EpServerSocketState::Connected ||
                                                 sock.state == EpServerSocketState::Connecting ||
@@ -112,6 +120,22 @@ void
 EpServer::OnMessage(std::uint64_t sessionId, const std::vector<std::uint8_t>& bytes)
 {
     OnMessage(sessionId, bytes.data(), bytes.size());
+}
+
+void
+EpServer::OnMessage(std::uint64_t sessionId, const std::vector<std::uint8_t>& bytes, TimePoint now)
+{
+    OnMessage(sessionId, bytes.data(), bytes.size(), now);
+}
+
+void
+EpServer::OnMessage(std::uint64_t sessionId,
+                    const std::uint8_t* data,
+                    std::size_t len,
+                    TimePoint now)
+{
+    m_now = std::max(m_now, now);
+    OnMessage(sessionId, data, len);
 }
 
 void
@@ -192,7 +216,71 @@ EpServer::PollOutgoing()
     }
     EpServerOutgoing o = std::move(m_out.front());
     m_out.pop_front();
+    if (o.bytes.size() > 1 && o.bytes[1] == static_cast<std::uint8_t>(EpType::RecvFrom))
+    {
+        Session* s = FindSession(o.sessionId);
+        if (s != nullptr)
+        {
+            s->queuedDatagramBytes -= std::min(s->queuedDatagramBytes, o.bytes.size());
+        }
+    }
     return o;
+}
+
+void
+EpServer::SetSessionBackpressure(std::uint64_t sessionId, bool backedUp)
+{
+    Session* s = FindSession(sessionId);
+    if (s == nullptr || s->backedUp == backedUp)
+    {
+        return;
+    }
+    s->backedUp = backedUp;
+    std::vector<std::uint32_t> ids;
+    for (const auto& kv : s->sockets)
+    {
+        ids.push_back(kv.first);
+    }
+    for (std::uint32_t id : ids)
+    {
+        // Looked up again each time: a read error may release sockets along the way.
+        EpServerSocket* sock = FindSocket(*s, id);
+        if (sock != nullptr)
+        {
+            PumpRead(*sock); // reads within credit when cleared; sets the read interest
+        }
+    }
+}
+
+std::optional<TimePoint>
+EpServer::NextDeadline() const
+{
+    if (m_closingDeadlines.empty())
+    {
+        return std::nullopt;
+    }
+    return std::get<0>(*m_closingDeadlines.begin());
+}
+
+void
+EpServer::HandleDeadline(TimePoint now)
+{
+    m_now = std::max(m_now, now);
+    while (!m_closingDeadlines.empty() && std::get<0>(*m_closingDeadlines.begin()) <= now)
+    {
+        auto [when, sessionId, rsockId] = *m_closingDeadlines.begin();
+        m_closingDeadlines.erase(m_closingDeadlines.begin());
+        Session* s = FindSession(sessionId);
+        EpServerSocket* sock = s != nullptr ? FindSocket(*s, rsockId) : nullptr;
+        if (sock == nullptr || sock->state != EpServerSocketState::Closing)
+        {
+            continue;
+        }
+        // The peer has not taken the client's last data in closingTimeout: give up (RST).
+        sock->closingDeadline.reset();
+        m_stats.closingTimeouts++;
+        Release(*s, rsockId, true);
+    }
 }
 
 bool
@@ -314,7 +402,7 @@ EpServer::CreateSocket(Session& s, const EpMessage& m, std::int32_t& error)
         error = ep_errno::kEprotonosupport;
         return nullptr;
     }
-    if (LiveSockets(s) >= s.socketLimit)
+    if (s.sockets.size() >= s.socketLimit)
     {
         m_stats.limitRejected++;
         error = ep_errno::kEmfile;
@@ -335,7 +423,9 @@ EpServer::CreateSocket(Session& s, const EpMessage& m, std::int32_t& error)
     sock.handle = h;
     m_byHandle[h] = SocketKey{s.id, m.rsockId};
     m_stats.socketsCreated++;
-    return &s.sockets.emplace(m.rsockId, std::move(sock)).first->second;
+    EpServerSocket& created = s.sockets.emplace(m.rsockId, std::move(sock)).first->second;
+    UpdateReadInterest(created); // datagram sockets want input from the start
+    return &created;
 }
 
 void
@@ -363,8 +453,7 @@ EpServer::HandleSocketCall(Session& s, EpServerSocket& sock, const EpMessage& m,
                 m_stats.unexpectedMessages++;
                 return;
             }
-            sock.pushAllowance += m.value;
-            PumpRead(sock);
+            HandleCredit(sock, m.value);
             return;
         case EpType::Shutdown:
             DoShutdown(sock, m);
@@ -373,11 +462,32 @@ EpServer::HandleSocketCall(Session& s, EpServerSocket& sock, const EpMessage& m,
             DoClose(s, sock);
             return;
         case EpType::SetSockOpt:
-            rc = ep_sockopt::IsSupported(m.level, m.option)
-                     ? m_stack.SetSockOpt(sock.handle, m.level, m.option, m.intValue)
-                     : kEpEnoprotoopt;
+        {
+            std::int32_t value = m.intValue;
+            rc = ep_sockopt::IsSupported(m.level, m.option) ? ep_errno::kOk : kEpEnoprotoopt;
+            const bool buffer =
+                m.level == ep_sockopt::kLevelSocket &&
+                (m.option == ep_sockopt::kSndBuf || m.option == ep_sockopt::kRcvBuf);
+            if (rc == 0 && buffer)
+            {
+                // As Linux clamps to wmem_max/rmem_max: no client sizes the server's memory.
+                if (value <= 0)
+                {
+                    rc = ep_errno::kEinval;
+                }
+                else if (value > m_config.maxSocketBuffer)
+                {
+                    value = m_config.maxSocketBuffer;
+                    m_stats.sockOptsClamped++;
+                }
+            }
+            if (rc == 0)
+            {
+                rc = m_stack.SetSockOpt(sock.handle, m.level, m.option, value);
+            }
             Respond(s.id, m, rc);
             break;
+        }
         case EpType::GetSockOpt:
         {
             std::int32_t value = 0;
@@ -492,6 +602,7 @@ EpServer::DoListen(Session& s, EpServerSocket& sock, const EpMessage& m)
     if (rc == 0)
     {
         sock.state = EpServerSocketState::Listening;
+        UpdateReadInterest(sock); // incoming connections
     }
     Respond(s.id, m, rc, rc == 0 ? m_stack.GetSockName(sock.handle) : EpAddress{});
     return rc;
@@ -561,7 +672,10 @@ EpServer::FinishConnect(EpServerSocket& sock)
         // Initial grant: the client may now send up to the window we buffer for it.
         sock.clientAllowance = m_config.clientWindowBytes;
         SendCredit(sock, m_config.clientWindowBytes);
-        FlushPending(sock); // a Shutdown(write) that came while connecting
+        if (FlushPending(sock)) // a Shutdown(write) that came while connecting
+        {
+            PumpRead(sock); // a Credit that came while connecting; sets the read interest
+        }
     }
 }
 
@@ -606,7 +720,10 @@ EpServer::DoShutdown(EpServerSocket& sock, const EpMessage& m)
     if (m.how == ep_shutdown::kRead || m.how == ep_shutdown::kBoth)
     {
         sock.shutRd = true;
-        PumpRead(sock);
+        if (!PumpRead(sock))
+        {
+            return; // a read error released it
+        }
     }
     if (m.how == ep_shutdown::kWrite || m.how == ep_shutdown::kBoth)
     {
@@ -621,7 +738,11 @@ EpServer::DoClose(Session& s, EpServerSocket& sock)
     if (sock.type == EpSockType::Stream && sock.state == EpServerSocketState::Connected &&
         !sock.pending.empty())
     {
-        sock.state = EpServerSocketState::Closing; // the stack still has to take the data
+        // The stack still has to take the data; a peer that never reads gets closingTimeout.
+        sock.state = EpServerSocketState::Closing;
+        sock.closingDeadline = m_now + m_config.closingTimeout;
+        m_closingDeadlines.insert({*sock.closingDeadline, s.id, sock.rsockId});
+        UpdateReadInterest(sock);
         return;
     }
     Release(s, sock.rsockId, false);
@@ -690,6 +811,8 @@ EpServer::ListSockets() const
             i.bytesFromStack = sock.bytesFromStack;
             i.bytesToClient = sock.bytesToClient;
             i.bytesToStack = sock.bytesToStack;
+            i.clientRecvWindow = sock.clientRecvWindow;
+            i.readInterest = sock.readInterest;
             out.push_back(i);
         }
     }
@@ -712,6 +835,8 @@ EpServer::GetSession(std::uint64_t sessionId) const
     i.socketLimit = s.socketLimit;
     i.name = s.name;
     i.socketCount = s.sockets.size();
+    i.backedUp = s.backedUp;
+    i.queuedDatagramBytes = s.queuedDatagramBytes;
     return i;
 }
 
@@ -747,16 +872,6 @@ EpServer::FindByHandle(EpHandle h)
     }
     Session* s = FindSession(it->second.sessionId);
     return s == nullptr ? nullptr : FindSocket(*s, it->second.rsockId);
-}
-
-std::size_t
-EpServer::LiveSockets(const Session& s) const
-{
-    // Sockets the client closed (still flushing) no longer count against its limit.
-    return static_cast<std::size_t>(std::count_if(
-        s.sockets.begin(),
-        s.sockets.end(),
-        [](const auto& kv) { return kv.second.state != EpServerSocketState::Closing; }));
 }
 
 void

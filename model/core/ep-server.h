@@ -10,6 +10,7 @@
 #include "ep-message.h"
 #include "ep-server-socket.h"
 #include "ep-socket-stack.h"
+#include "resoa-time.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -19,22 +20,55 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace resoa
 {
 
-/// Every knob of an EP server. Drivers expose each one as an attribute / option.
+/**
+ * \brief Every knob of an EP server. Drivers expose each one as an attribute / option.
+ *
+ * Bounds (what one client can make the server hold, and what happens at the bound):
+ *  - sockets: socketLimit per client, counting every socket the server holds for it,
+ *    Closing ones (closed by the client, data still going into TCP) included. Beyond it a
+ *    create is answered kEmfile and an inbound connection is aborted.
+ *  - Closing sockets: at most closingTimeout, then aborted (RST), like a linger bound.
+ *  - client data waiting for TCP (`pending`): clientWindowBytes per stream, the credit the
+ *    server grants; a client sending beyond it loses the connection (Error kEnomem).
+ *  - data read for the client: at most the client's receive window per stream (its first
+ *    Credit, capped at maxClientRecvWindow); Credits that would raise the allowance above
+ *    it are capped and counted (creditViolations). Nothing is read for a session whose
+ *    LHP link is backed up (SetSessionBackpressure).
+ *  - datagrams toward a client: at most maxQueuedDatagramBytes per session waiting in the
+ *    outgoing queue; more, or any while the session is backed up, are dropped and counted.
+ *  - SO_SNDBUF / SO_RCVBUF: clamped to maxSocketBuffer; values <= 0 are refused (kEinval).
+ */
 struct EpServerConfig
 {
     std::uint32_t serverIpv4 = 0;           //!< public address shared in n-to-1 mode (host order)
     bool allowNTo1 = true;                  //!< offer the shared address
     bool allowOneTo1 = false;               //!< offer addresses from addressPool
     std::vector<std::uint32_t> addressPool; //!< 1-to-1 addresses (host order)
-    std::uint16_t socketLimit = 64;         //!< per client: open sockets incl. accepted
+    std::uint16_t socketLimit = 64;         //!< per client: every socket held, incl. accepted
+                                            //!< and Closing ones
     std::size_t clientWindowBytes = 131072; //!< per stream: client Data the server buffers
     std::size_t creditThreshold = 0;        //!< batch Credit; 0 = clientWindowBytes / 4
     std::size_t maxMessageSize = 1476;      //!< largest EP message (one LHP SDU)
+    /// A socket the client closed while its data still waited for TCP (Closing) is aborted
+    /// after this long, so a peer that never reads cannot pin it (cf. Linux's FIN_WAIT and
+    /// linger bounds). Needs the driver to run HandleDeadline. 0 = abort at the next
+    /// HandleDeadline.
+    Duration closingTimeout = std::chrono::seconds(60);
+    /// Largest receive window a client may claim for one stream: the server never has more
+    /// than this read from TCP and not yet credited back (4 MiB, Linux's default rmem_max
+    /// order of magnitude).
+    std::size_t maxClientRecvWindow = 4u << 20;
+    /// Largest SO_SNDBUF/SO_RCVBUF a client may set on its server socket (rmem_max/wmem_max).
+    std::int32_t maxSocketBuffer = 4 << 20;
+    /// Per session: datagram bytes (encoded RecvFrom messages) that may wait in the
+    /// outgoing queue; beyond it datagrams from the Internet are dropped and counted.
+    std::size_t maxQueuedDatagramBytes = 65536;
 };
 
 /// What a registering client asked for (input of the admission hook).
@@ -91,8 +125,12 @@ struct EpServerStats
     std::uint64_t creditsSent = 0;
     std::uint64_t datagramsToInternet = 0;
     std::uint64_t datagramsToClients = 0;
-    std::uint64_t datagramsDropped = 0; //!< too large for one EP message, or send errors
+    std::uint64_t datagramsDropped = 0; //!< too large, send errors, backed up, queue full
     std::uint64_t staleStackEvents = 0; //!< stack events for handles the server released
+    std::uint64_t creditViolations = 0; //!< Credits beyond the client's window (capped)
+    std::uint64_t closingTimeouts = 0;  //!< Closing sockets aborted at closingTimeout
+    std::uint64_t stackErrors = 0;      //!< connections failed by a Read/Send/OnError error
+    std::uint64_t sockOptsClamped = 0;  //!< SO_SNDBUF/SO_RCVBUF values cut to the maximum
 };
 
 /// A socket as ListSockets shows it (tests, traces).
@@ -109,6 +147,8 @@ struct EpServerSocketInfo
     std::uint64_t bytesFromStack = 0;
     std::uint64_t bytesToClient = 0;
     std::uint64_t bytesToStack = 0;
+    std::uint64_t clientRecvWindow = 0; //!< the cap on pushAllowance (0: no Credit yet)
+    bool readInterest = false;          //!< what the server last told the stack
 };
 
 /// A session as GetSession shows it.
@@ -120,6 +160,8 @@ struct EpServerSessionInfo
     std::uint16_t socketLimit = 0;
     std::string name;
     std::size_t socketCount = 0;
+    bool backedUp = false;               //!< SetSessionBackpressure(id, true) in force
+    std::size_t queuedDatagramBytes = 0; //!< RecvFrom bytes waiting in the outgoing queue
 };
 
 /**
@@ -137,6 +179,28 @@ struct EpServerSessionInfo
  * are keyed by (session, rsockId); accepted connections get ids from kServerRsockBase up.
  * A creating request that fails with kEmfile, kEnomem, kEprotonosupport or kEperm leaves
  * no socket behind; any other failure leaves the socket created.
+ *
+ * Stack contract (EpSocketStack): the server keeps each handle's read interest up to date,
+ * calling SetReadInterest only on a change: on for a connected stream with credit left (or
+ * one the client shut for reading, which is drained and dropped), for a listener and for a
+ * datagram socket; off for a stream at zero credit, after EOF, in Closing, before it is
+ * connected, and for every socket of a backed-up session. EOF and errors are taken from
+ * Read/Send results as well as from events; an event for a released handle is counted
+ * (staleStackEvents) and ignored.
+ *
+ * Time: like ngtcp2, the server never reads a clock. Calls that can start a timer take
+ * `now` (OnMessage(..., now)); the overloads without it use the latest `now` seen. The
+ * driver arms one timer at NextDeadline() after every call and runs HandleDeadline(now)
+ * when it fires (today: the Closing linger bound, EpServerConfig::closingTimeout).
+ *
+ * Queues and their bounds (see EpServerConfig for the numbers):
+ *  - outgoing queue (PollOutgoing): Data is bounded per stream by the client's receive
+ *    window; Credits by the data taken; answers by one per client message, and a driver
+ *    bounds client messages by not consuming LHP's receive window faster than it can send
+ *    (EpLhpSession); RecvFrom datagrams by maxQueuedDatagramBytes per session (then
+ *    dropped and counted). The driver drains it after every call.
+ *  - per stream `pending` (client data TCP has not taken): clientWindowBytes (credit).
+ *  - sockets: socketLimit per client, Closing included; Closing ones for closingTimeout.
  */
 class EpServer
 {
@@ -155,14 +219,38 @@ class EpServer
     /// The LHP link died or closed: every socket of the session is released on the stack
     /// (connections aborted, others closed) and its 1-to-1 address returns to the pool.
     void OnSessionDown(std::uint64_t sessionId);
-    /// Feeds one EP message delivered on `sessionId`. Bad input is counted and ignored.
+    /**
+     * Feeds one EP message delivered on `sessionId` at time `now`. Bad input is counted and
+     * ignored. A Close that leaves data waiting for TCP starts the closingTimeout clock.
+     */
+    void OnMessage(std::uint64_t sessionId,
+                   const std::uint8_t* data,
+                   std::size_t len,
+                   TimePoint now);
+    /// Same as OnMessage(sessionId, data, len, now).
+    void OnMessage(std::uint64_t sessionId, const std::vector<std::uint8_t>& bytes, TimePoint now);
+    /// OnMessage at the latest `now` seen (drivers that do not use deadlines).
     void OnMessage(std::uint64_t sessionId, const std::uint8_t* data, std::size_t len);
     /// Same as OnMessage(sessionId, data, len).
     void OnMessage(std::uint64_t sessionId, const std::vector<std::uint8_t>& bytes);
+    /**
+     * Backpressure from the LHP side: while `backedUp`, the session's link cannot take
+     * more (EpLhpSession::BackedUp), so the server reads nothing from the stack for any of
+     * its sockets (read interest off, datagrams from the Internet dropped and counted).
+     * Clearing it resumes reading at once, within each socket's credit. Call it whenever the
+     * glue's BackedUp() changes; repeated calls with the same value do nothing.
+     */
+    void SetSessionBackpressure(std::uint64_t sessionId, bool backedUp);
     /// Next message to hand to LHP: the session and channel it names.
     std::optional<EpServerOutgoing> PollOutgoing();
     /// True if PollOutgoing would return a message.
     bool HasOutgoing() const;
+
+    // --- time (ngtcp2 style) ---
+    /// When HandleDeadline must run next, or nothing if no timer is needed.
+    std::optional<TimePoint> NextDeadline() const;
+    /// Runs what is due at `now`: Closing sockets past closingTimeout are aborted (RST).
+    void HandleDeadline(TimePoint now);
 
     // --- stack events (driver calls these) ---
     /// A stack connect that returned kEpEinprogress succeeded.
@@ -171,7 +259,7 @@ class EpServer
     void OnConnectFailed(EpHandle h, std::int32_t error);
     /// A listener accepted a connection; the server owns `newHandle` from now on.
     void OnIncomingConnection(EpHandle listener, EpHandle newHandle);
-    /// New data sits in the socket's receive buffer.
+    /// New data (or EOF) sits in the socket's receive buffer. Ignored beyond the credit.
     void OnReadable(EpHandle h);
     /// The socket's send buffer has room again (after Send took less than offered).
     void OnWritable(EpHandle h);
@@ -179,7 +267,8 @@ class EpServer
     void OnPeerClosed(EpHandle h);
     /// The socket failed (e.g. kEconnreset); a connection is released.
     void OnError(EpHandle h, std::int32_t error);
-    /// A datagram from `from` arrived on datagram socket h.
+    /// A datagram from `from` arrived on datagram socket h. Dropped and counted while the
+    /// session is backed up or its queued datagrams reach maxQueuedDatagramBytes.
     void OnDatagram(EpHandle h, const EpAddress& from, const std::uint8_t* data, std::size_t len);
 
     // --- inspection ---
@@ -206,6 +295,8 @@ class EpServer
         std::string name;
         std::uint32_t nextServerId = kServerRsockBase;
         std::map<std::uint32_t, EpServerSocket> sockets;
+        bool backedUp = false;
+        std::size_t queuedDatagramBytes = 0;
     };
 
     struct SocketKey
@@ -217,7 +308,6 @@ class EpServer
     Session* FindSession(std::uint64_t id);
     EpServerSocket* FindSocket(Session& s, std::uint32_t rsockId);
     EpServerSocket* FindByHandle(EpHandle h);
-    std::size_t LiveSockets(const Session& s) const;
 
     void Queue(std::uint64_t sessionId, const EpMessage& m, LhpChannel ch = LhpChannel::Reliable);
     void Respond(std::uint64_t sessionId,
@@ -247,8 +337,21 @@ class EpServer
 
     /// Client data into the stack; Credit back; deferred shutdown/close. False if released.
     bool FlushPending(EpServerSocket& sock);
-    /// Stack data to the client within its credit; Eof once drained.
-    void PumpRead(EpServerSocket& sock);
+    /**
+     * Stack data to the client within its credit (unless the session is backed up); Eof
+     * once drained; then brings the read interest up to date. False if a read error
+     * released the socket.
+     */
+    bool PumpRead(EpServerSocket& sock);
+    /// Whether the server wants input events for `sock` now (see SetReadInterest).
+    bool WantsRead(const EpServerSocket& sock) const;
+    /// Tells the stack if WantsRead changed.
+    void UpdateReadInterest(EpServerSocket& sock);
+    /// A Credit from the client: adds to the push allowance within its window, reads.
+    void HandleCredit(EpServerSocket& sock, std::uint32_t value);
+    /// The stack failed the socket with `error` (OnError, Read, Send): Error to the
+    /// client unless it already closed the socket, then release (datagram sockets live on).
+    void StackFailure(EpServerSocket& sock, std::int32_t error);
     /// Releases the stack handle (Close or Abort) and forgets the socket.
     void Release(Session& s, std::uint32_t rsockId, bool abort);
 
@@ -263,6 +366,9 @@ class EpServer
     std::set<std::uint32_t> m_poolInUse;
     std::deque<EpServerOutgoing> m_out;
     EpServerStats m_stats;
+    TimePoint m_now{0}; //!< latest time a driver passed in
+    /// Closing sockets by the time closingTimeout aborts them.
+    std::set<std::tuple<TimePoint, std::uint64_t, std::uint32_t>> m_closingDeadlines;
 };
 
 } // namespace resoa

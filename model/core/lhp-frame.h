@@ -41,7 +41,9 @@ constexpr std::size_t kLhpMaxPayload = 9000;
  * 12  u32 ack            (if kFlagAck: next sequence expected on `channel` in the reverse
  *                         direction; everything below it has been received)
  * 16  u32 sack           (if kFlagAck: bit i set = frame ack+1+i has been received)
- * 20  u16 window         (receiver's free window in frames on `channel`)
+ * 20  u16 window         (if kFlagAck: the receiver's window in frames on `channel`: it
+ *                         takes frames in [ack, ack + window), and the sender keeps new
+ *                         frames below that; 0 on frames without kFlagAck)
  * 22  u16 payload length
  * 24  ... payload
  * \endverbatim

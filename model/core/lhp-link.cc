@@ -22,7 +22,7 @@ Sanitised(LhpConfig c)
 {
     c.maxPayload =
         static_cast<std::uint16_t>(std::clamp<std::size_t>(c.maxPayload, 1, kLhpMaxPayload));
-    c.window = std::max<std::uint16_t>(c.window, 1);
+    c.window = std::clamp<std::uint16_t>(c.window, 1, kLhpMaxWindow);
     return c;
 }
 
@@ -149,6 +149,15 @@ LhpLink::Close(TimePoint /* now */)
     }
 }
 
+void
+LhpLink::Abort()
+{
+    if (m_state != LhpState::Closed)
+    {
+        Die();
+    }
+}
+
 std::optional<LhpDelivery>
 LhpLink::PollDelivery()
 {
@@ -181,6 +190,12 @@ LhpLink::Receive(const LhpFrame& frame, TimePoint now)
 {
     LhpFrame copy = frame;
     Dispatch(copy, now);
+}
+
+void
+LhpLink::Receive(LhpFrame&& frame, TimePoint now)
+{
+    Dispatch(frame, now);
 }
 
 DecodeError
@@ -315,7 +330,7 @@ LhpLink::OnData(LhpFrame& f, TimePoint now)
         return true; // overtook the Accept; the peer will retransmit it
     }
     std::size_t ch = IndexOf(f.channel);
-    if (f.HasAck() && !ApplyAck(ch, f.ack, f.sack, now))
+    if (f.HasAck() && !ApplyAck(ch, f, now))
     {
         return false;
     }
@@ -357,7 +372,7 @@ LhpLink::OnAck(const LhpFrame& f, TimePoint now)
     {
         return true;
     }
-    return ApplyAck(IndexOf(f.channel), f.ack, f.sack, now);
+    return ApplyAck(IndexOf(f.channel), f, now);
 }
 
 bool
@@ -371,7 +386,7 @@ LhpLink::OnForward(const LhpFrame& f, TimePoint now)
     {
         return true;
     }
-    if (f.HasAck() && !ApplyAck(kSemiReliable, f.ack, f.sack, now))
+    if (f.HasAck() && !ApplyAck(kSemiReliable, f, now))
     {
         return false;
     }
@@ -421,13 +436,15 @@ LhpLink::OnKeepalive(const LhpFrame& f)
 }
 
 bool
-LhpLink::ApplyAck(std::size_t ch, std::uint32_t ack, std::uint32_t sack, TimePoint now)
+LhpLink::ApplyAck(std::size_t ch, const LhpFrame& f, TimePoint now)
 {
-    LhpAckOutcome r = m_send[ch].OnAck(ack, sack, now);
+    LhpAckOutcome r = m_send[ch].OnAck(f.ack, f.sack, now);
     if (!r.valid)
     {
         return false;
     }
+    // The receiver's window from this ack on: new frames stay below f.ack + f.window.
+    m_send[ch].SetPeerWindow(f.window);
     if (r.rttSample)
     {
         m_rtt.AddSample(*r.rttSample);
@@ -514,6 +531,10 @@ LhpLink::Negotiate(const LhpConnectParams& peer)
     m_maxPayload = std::min(m_maxPayload, peer.maxPayload);
     m_window = std::max<std::uint16_t>(std::min(m_window, peer.window), 1);
     ApplyWindow();
+    for (auto& tx : m_send)
+    {
+        tx.SetPeerWindow(peer.window); // until its first ack says otherwise
+    }
 }
 
 void
@@ -858,7 +879,7 @@ LhpLink::AttachAck(LhpFrame& f, std::size_t ch)
     f.flags |= kFlagAck;
     f.ack = rx.Expected();
     f.sack = rx.SackBits();
-    f.window = m_window;
+    f.window = m_window; // the receive window: frames taken from f.ack on (the sender reads it)
     rx.OnAckSent();
 }
 
@@ -884,10 +905,76 @@ LhpLink::GetConnId() const
     return m_connId;
 }
 
+std::uint32_t
+LhpLink::GetNonce() const
+{
+    return m_nonce;
+}
+
+std::uint32_t
+LhpLink::GetPeerNonce() const
+{
+    return m_peerNonce;
+}
+
+bool
+LhpLink::IsConnector() const
+{
+    return m_isConnector;
+}
+
 Duration
 LhpLink::GetRto() const
 {
     return m_rtt.GetRto();
+}
+
+Duration
+LhpLink::GetRttVar() const
+{
+    return m_rtt.GetRttVar();
+}
+
+std::uint16_t
+LhpLink::GetWindow() const
+{
+    return m_window;
+}
+
+std::uint32_t
+LhpLink::GetPeerWindow(LhpChannel channel) const
+{
+    std::size_t ch = IndexOf(channel);
+    return ch < kLhpChannelCount ? m_send[ch].PeerWindow() : 0;
+}
+
+std::uint32_t
+LhpLink::GetSendWindow(LhpChannel channel) const
+{
+    std::size_t ch = IndexOf(channel);
+    return ch < kLhpChannelCount ? m_send[ch].EffectiveWindow() : 0;
+}
+
+std::size_t
+LhpLink::GetFramesInFlight() const
+{
+    std::size_t n = 0;
+    for (const auto& tx : m_send)
+    {
+        n += tx.InFlightCount();
+    }
+    return n;
+}
+
+std::size_t
+LhpLink::GetBytesInFlight() const
+{
+    std::size_t n = 0;
+    for (const auto& tx : m_send)
+    {
+        n += tx.BytesInFlight();
+    }
+    return n;
 }
 
 std::optional<Duration>

@@ -10,6 +10,7 @@
 #include "lhp-recv-window.h"
 #include "lhp-rtt-estimator.h"
 #include "lhp-send-window.h"
+#include "resoa-time.h"
 
 #include <array>
 #include <chrono>
@@ -23,16 +24,19 @@
 namespace resoa
 {
 
-/// Time in the sans-I/O core: nanoseconds since an arbitrary epoch chosen by the driver.
-using Duration = std::chrono::nanoseconds;
-using TimePoint = std::chrono::nanoseconds;
+/// Largest useful window in frames: one frame at the cumulative ack plus the 32 frames its
+/// SACK bitmap can report (see LhpSendWindow). LhpConfig::window is clamped to it.
+constexpr std::uint16_t kLhpMaxWindow = static_cast<std::uint16_t>(kLhpSackRange + 1);
 
 /// Every knob of an LHP link. Drivers expose each one as an attribute / option.
 struct LhpConfig
 {
     std::uint16_t maxPayload = 1476; //!< largest SDU; 1476 + 24 = 1500-byte frames
-    /// Send/receive window in frames, per channel. The sender also stays within 32 frames of
-    /// the peer's cumulative ack (the reach of the SACK bitmap), so at most 33 are in flight.
+    /// Send/receive window in frames, per channel, in [1, kLhpMaxWindow]; larger values are
+    /// clamped to kLhpMaxWindow (33): the sender stays within 32 frames of the peer's
+    /// cumulative ack (the reach of the 32-bit SACK bitmap), so no more than 33 frames can
+    /// be in flight and a larger window would only be a number. Advertised in Connect/Accept
+    /// (both ends use the smaller) and in every ack's `window` field.
     std::uint16_t window = 32;
     std::size_t sendBufferSdus = 1024; //!< SDUs queued beyond the window before Send refuses
     Duration initialRto{std::chrono::milliseconds(50)};
@@ -124,8 +128,9 @@ struct LhpDelivery
  * connectRetries Connect frames (then LinkDead). Both ends use the smaller maxPayload and
  * window. The acceptor re-sends Accept for a duplicate Connect (same nonce). A Connect with
  * another nonce on an open link (the peer restarted, reusing the id) only counts as a bad
- * frame: the driver sees the Connect too and decides (e.g. drop this link, accept anew).
- * Frames that overtake the Accept are ignored; the peer retransmits them.
+ * frame here: LhpEndpoint sees such a Connect first and applies its restart policy (the old
+ * link is aborted, the new Connect accepted). Frames that overtake the Accept are ignored;
+ * the peer retransmits them.
  *
  * Reliable channel: SDUs are delivered exactly once, in order. Semi-reliable channel: SDUs are
  * delivered at most once, in arrival order; the sender retransmits each until acked,
@@ -136,6 +141,11 @@ struct LhpDelivery
  * Acks: the receiver acks cumulatively with a 32-frame SACK bitmap. It sends a standalone Ack
  * after ackEveryFrames new frames or ackDelay, immediately on a gap, a filled gap or a
  * duplicate, and otherwise piggybacks on its own Data frames of the same channel.
+ *
+ * Window: every ack carries the receiver's window (frames it takes from the ack on), and the
+ * sender keeps new frames below ack + that window (LhpSendWindow::SetPeerWindow), so a
+ * receiver may shrink it at run time; 0 is read as 1 (one frame keeps probing). Until the
+ * first ack the window from Connect/Accept applies.
  *
  * Retransmission (see LhpSendWindow): a frame is resent when three frames sent after it have
  * been acked (fast retransmit, once per transmission) or when its RTO expires, counted from
@@ -152,7 +162,9 @@ struct LhpDelivery
  * repeated at the RTO (doubling up to maxRto). The peer, on Close, also stops taking SDUs,
  * drains its own reliable data, answers Close|Response and is Closed; the closer is Closed on
  * the response. A Closed link still answers a retransmitted Close (its response was lost),
- * so drivers should keep it a while (e.g. deadTimeout); otherwise it sends nothing.
+ * so drivers should keep it a while (LhpEndpoint lingers it); otherwise it sends nothing.
+ *
+ * Abort: the link is Dead at once (LinkDead) and sends nothing more, as on a dead timeout.
  */
 class LhpLink
 {
@@ -175,6 +187,9 @@ class LhpLink
     /// Orderly close after queued reliable data has been acked. Before the handshake is done
     /// the link is Closed at once and queued SDUs are discarded.
     void Close(TimePoint now);
+    /// Gives the link up without a frame more (LinkDead), e.g. when the peer restarted. No-op
+    /// once Closed or Dead.
+    void Abort();
     /// Next delivered SDU, if any.
     std::optional<LhpDelivery> PollDelivery();
     /// Next event, if any.
@@ -183,6 +198,8 @@ class LhpLink
     // --- driver verbs ---
     /// Feeds one received frame (already decoded). Frames for another connId are counted bad.
     void Receive(const LhpFrame& frame, TimePoint now);
+    /// Same, taking the frame's payload instead of copying it.
+    void Receive(LhpFrame&& frame, TimePoint now);
     /// Decodes and feeds raw bytes. Returns the decode result; bad frames are counted and dropped.
     DecodeError Receive(const std::uint8_t* data, std::size_t len, TimePoint now);
     /// Writes the next frame to send into `out` (replacing its contents). False if none.
@@ -195,8 +212,24 @@ class LhpLink
     // --- inspection ---
     LhpState GetState() const;
     std::uint32_t GetConnId() const;
+    /// This end's nonce, and the peer's (0 until the handshake is done).
+    std::uint32_t GetNonce() const;
+    std::uint32_t GetPeerNonce() const;
+    /// True for the active opener (Connect), false for the acceptor.
+    bool IsConnector() const;
     Duration GetRto() const;
     std::optional<Duration> GetSrtt() const;
+    Duration GetRttVar() const;
+    /// Negotiated window in frames (the configured one before the handshake).
+    std::uint16_t GetWindow() const;
+    /// The peer's advertised receive window on `channel` (its latest ack).
+    std::uint32_t GetPeerWindow(LhpChannel channel) const;
+    /// Frames the sender may have in flight on `channel` now (see LhpSendWindow).
+    std::uint32_t GetSendWindow(LhpChannel channel) const;
+    /// Frames in flight, both channels (acked ones above a hole included).
+    std::size_t GetFramesInFlight() const;
+    /// Payload bytes sent and neither acked nor given up, both channels.
+    std::size_t GetBytesInFlight() const;
     const LhpStats& GetStats() const;
     const LhpConfig& GetConfig() const;
     /// True when nothing is unacked or queued on the reliable channel.
@@ -215,7 +248,7 @@ class LhpLink
     bool OnForward(const LhpFrame& f, TimePoint now);
     bool OnClose(const LhpFrame& f);
     bool OnKeepalive(const LhpFrame& f);
-    bool ApplyAck(std::size_t ch, std::uint32_t ack, std::uint32_t sack, TimePoint now);
+    bool ApplyAck(std::size_t ch, const LhpFrame& f, TimePoint now);
 
     // --- loss, drops and state changes ---
     void HandleLoss(std::size_t ch, std::uint32_t seq);

@@ -18,9 +18,6 @@ namespace
 /// Fast retransmit threshold: this many frames sent later and acked mean a frame was lost.
 constexpr std::size_t kDupThresh = 3;
 
-/// Frames above the cumulative ack that the SACK bitmap can report.
-constexpr std::uint32_t kSackRange = 32;
-
 void
 Release(std::vector<std::uint8_t>& v)
 {
@@ -41,6 +38,24 @@ LhpSendWindow::SetLimits(std::uint32_t window, std::size_t bufferSdus)
 {
     m_window = std::max<std::uint32_t>(window, 1);
     m_bufferSdus = bufferSdus;
+}
+
+void
+LhpSendWindow::SetPeerWindow(std::uint32_t frames)
+{
+    m_peerWindow = std::max<std::uint32_t>(frames, 1);
+}
+
+std::uint32_t
+LhpSendWindow::PeerWindow() const
+{
+    return m_peerWindow;
+}
+
+std::uint32_t
+LhpSendWindow::EffectiveWindow() const
+{
+    return std::min({m_window, m_peerWindow, kLhpSackRange + 1});
 }
 
 std::size_t
@@ -73,8 +88,12 @@ LhpSendWindow::CanSendNew() const
 {
     // Beyond PeerAck() + 32 the receiver could not report a frame (its SACK is 32 bits wide):
     // the sender would be blind to its fate and to the RTT while a hole stays open.
+    // The receiver takes frames below its ack + its advertised window; the semi-reliable
+    // receiver slides over frames we gave up, so there the window counts from our base.
+    const std::uint32_t windowBase = m_semiReliable ? m_base : m_peerAck;
     return !m_queue.empty() && m_frames.size() < m_window &&
-           static_cast<std::uint32_t>(Next() - m_peerAck) <= kSackRange;
+           static_cast<std::uint32_t>(Next() - m_peerAck) <= kLhpSackRange &&
+           static_cast<std::uint32_t>(Next() - windowBase) < m_peerWindow;
 }
 
 std::uint32_t
@@ -83,6 +102,7 @@ LhpSendWindow::TakeNew(TimePoint now)
     LhpSentFrame f;
     f.payload = std::move(m_queue.front());
     f.firstSent = now;
+    m_bytesInFlight += f.payload.size();
     m_queue.pop_front();
     m_frames.push_back(std::move(f));
     return Next() - 1;
@@ -177,6 +197,7 @@ LhpSendWindow::MarkAcked(LhpSentFrame& f,
     f.acked = true;
     out.newlyAcked++;
     NoteAckedSerial(f.firstSerial); // see the class comment
+    m_bytesInFlight -= f.payload.size();
     Release(f.payload);
     // Sample only the newest transmission this ack covers: it most likely triggered the ack.
     // If that one is a retransmission (Karn) there is no sample: older frames it releases
@@ -364,6 +385,7 @@ LhpSendWindow::Drop(std::uint32_t seq)
         return;
     }
     f.dropped = true;
+    m_bytesInFlight -= f.payload.size();
     Release(f.payload);
     AdvanceBase();
     Tidy();
@@ -407,6 +429,12 @@ std::size_t
 LhpSendWindow::InFlightCount() const
 {
     return m_frames.size();
+}
+
+std::size_t
+LhpSendWindow::BytesInFlight() const
+{
+    return m_bytesInFlight;
 }
 
 } // namespace resoa

@@ -16,6 +16,9 @@
 namespace resoa
 {
 
+/// Frames above the cumulative ack that one ack's SACK bitmap can report (its width in bits).
+constexpr std::uint32_t kLhpSackRange = 32;
+
 /// One SDU the sender has put on the wire and not yet retired.
 struct LhpSentFrame
 {
@@ -44,9 +47,15 @@ struct LhpAckOutcome
  * per-frame retransmission timers.
  *
  * Frames in flight occupy [base, next); `base` is the oldest frame neither acked nor dropped.
- * SDUs beyond the window wait in a queue. The window is also capped at PeerAck() + 32: the
- * receiver's SACK bitmap reaches no further, and a frame it cannot report would leave the
- * sender blind (no loss signal, no RTT sample) for as long as a hole below it stays open.
+ * SDUs beyond the window wait in a queue. Three limits hold a new frame back:
+ *  - the local window: at most `window` frames in [base, next);
+ *  - the SACK reach: next stays within PeerAck() + 32, since the receiver's SACK bitmap
+ *    reaches no further, and a frame it cannot report would leave the sender blind (no loss
+ *    signal, no RTT sample) for as long as a hole below it stays open. Hence at most 33
+ *    frames (kLhpSackRange + 1) are ever in flight;
+ *  - the receiver's advertised window (the `window` field of its acks, SetPeerWindow): the
+ *    receiver takes frames in [ack, ack + window), so next stays below PeerAck() + peer window
+ *    (semi-reliable: Base() + peer window, since that receiver slides over frames given up).
  *
  * Every transmission is recorded in a FIFO in send order, so timers cost O(1) amortised;
  * records made stale by an ack or a later transmission are skipped lazily. Loss signals:
@@ -70,6 +79,13 @@ class LhpSendWindow
 
     /// Frames allowed in flight (>= 1) and SDUs allowed to queue beyond them.
     void SetLimits(std::uint32_t window, std::size_t bufferSdus);
+    /// The receiver's advertised window in frames (the `window` field of its latest ack).
+    /// 0 is read as 1, so a sender always keeps one frame going and learns of a reopened
+    /// window from that frame's ack (no persist timer needed). Unlimited until first set.
+    void SetPeerWindow(std::uint32_t frames);
+    std::uint32_t PeerWindow() const;
+    /// Frames the sender may have in flight now: min(window, peer window, kLhpSackRange + 1).
+    std::uint32_t EffectiveWindow() const;
     /// SDUs Enqueue would still accept.
     std::size_t Space() const;
     /// Queues an SDU; false (nothing queued) when Space() is 0.
@@ -77,7 +93,7 @@ class LhpSendWindow
     /// Nothing queued and nothing in flight.
     bool AllAcked() const;
 
-    /// A queued SDU fits in the window (and within PeerAck() + 32).
+    /// A queued SDU fits in the window, the SACK reach and the peer's advertised window.
     bool CanSendNew() const;
     /// Moves the next queued SDU into the window and returns its sequence number.
     std::uint32_t TakeNew(TimePoint now);
@@ -121,6 +137,8 @@ class LhpSendWindow
     std::uint32_t PeerAck() const;
     /// Frames in flight (acked or dropped ones above a live base included).
     std::size_t InFlightCount() const;
+    /// Payload bytes of the frames in flight that are neither acked nor dropped.
+    std::size_t BytesInFlight() const;
 
   private:
     struct TxRecord
@@ -140,7 +158,9 @@ class LhpSendWindow
     std::uint32_t m_base;
     std::uint32_t m_peerAck;
     std::uint32_t m_window = 1;
+    std::uint32_t m_peerWindow = UINT32_MAX; //!< receiver's advertised window
     std::size_t m_bufferSdus = 0;
+    std::size_t m_bytesInFlight = 0;
     std::deque<LhpSentFrame> m_frames;             //!< m_frames[i] is seq m_base + i
     std::deque<std::vector<std::uint8_t>> m_queue; //!< SDUs not yet sent
     std::deque<std::uint32_t> m_retransmit;

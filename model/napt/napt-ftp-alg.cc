@@ -4,7 +4,6 @@
 #include "napt-ftp-alg.h"
 
 #include "ns3/active-ftp-control.h"
-
 #include "ns3/log.h"
 #include "ns3/tcp-option-sack.h"
 

@@ -8,7 +8,6 @@
 
 #include "ns3/event-id.h"
 #include "ns3/ipv4-routing-decorator.h"
-
 #include "ns3/ipv4-routing-protocol.h"
 #include "ns3/ipv4.h"
 #include "ns3/traced-callback.h"

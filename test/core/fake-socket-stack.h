@@ -33,6 +33,13 @@ namespace test
  * queued and run by DeliverEvents(), never from inside an EpSocketStack call, as the
  * interface requires. Released sockets stay in the table (released = true) for inspection,
  * and their queued events are dropped.
+ *
+ * Like a kernel: handles are (generation << 32) | fd, where fd is the lowest free
+ * descriptor (reused at once, as the kernel does) and the generation grows with every
+ * socket, so no handle is ever reused. Input events (OnReadable, OnDatagram,
+ * OnIncomingConnection) are held while the socket's read interest is off and delivered
+ * once it is on again, as a level-triggered epoll loop would. Read reports EOF and errors;
+ * Send reports kEagain, kEpipe and injected errors.
  */
 class FakeSocketStack : public EpSocketStack
 {
@@ -50,7 +57,14 @@ class FakeSocketStack : public EpSocketStack
         bool released = false;
         bool aborted = false;
         bool closed = false;
-        bool txBlocked = false; //!< a Send was cut short: OnWritable when the peer drains
+        bool txBlocked = false;          //!< a Send was cut short: OnWritable when the peer drains
+        bool peerFin = false;            //!< the peer sent FIN: Read reports eof once rx is empty
+        bool readInterest = false;       //!< as the server last set it (starts off)
+        std::size_t interestChanges = 0; //!< SetReadInterest calls
+        std::int32_t readError = 0;      //!< the next Read fails with this
+        std::int32_t sendError = 0;      //!< the next Send fails with this
+        std::size_t sendCalls = 0;
+        std::deque<std::function<void()>> held; //!< input events waiting for read interest
         std::size_t rcvBuf = 0;
         std::size_t sndBuf = 0;
         std::deque<std::uint8_t> rx;
@@ -116,7 +130,7 @@ class FakeSocketStack : public EpSocketStack
             return kEpInvalidHandle;
         }
         m_createBudget--;
-        EpHandle h = m_nextHandle++;
+        EpHandle h = NewHandle();
         Sock s;
         s.type = type;
         s.rcvBuf = m_rcvBuf;
@@ -203,12 +217,32 @@ class FakeSocketStack : public EpSocketStack
         return kEpEinprogress;
     }
 
-    std::size_t Send(EpHandle h, const std::uint8_t* data, std::size_t len) override
+    EpIoResult Send(EpHandle h, const std::uint8_t* data, std::size_t len) override
     {
+        EpIoResult r;
         Sock* s = Live(h);
-        if (s == nullptr || !s->connected || s->shutWr)
+        if (s == nullptr)
         {
-            return 0;
+            r.error = ep_errno::kEbadf;
+            return r;
+        }
+        s->sendCalls++;
+        if (s->sendError != 0)
+        {
+            r.error = s->sendError;
+            // Linux: the first send after a reset says ECONNRESET, later ones EPIPE.
+            s->sendError = s->sendError == ep_errno::kEconnreset ? ep_errno::kEpipe : s->sendError;
+            return r;
+        }
+        if (s->shutWr)
+        {
+            r.error = ep_errno::kEpipe;
+            return r;
+        }
+        if (!s->connected)
+        {
+            r.error = ep_errno::kEnotconn;
+            return r;
         }
         std::size_t space = s->sndBuf > s->tx.size() ? s->sndBuf - s->tx.size() : 0;
         std::size_t n = std::min(space, len);
@@ -217,23 +251,47 @@ class FakeSocketStack : public EpSocketStack
         {
             s->txBlocked = true;
         }
-        return n;
+        if (n == 0 && len > 0)
+        {
+            r.error = ep_errno::kEagain;
+        }
+        r.bytes = n;
+        return r;
     }
 
-    std::vector<std::uint8_t> Read(EpHandle h, std::size_t maxBytes) override
+    EpReadResult Read(EpHandle h, std::size_t maxBytes) override
     {
+        EpReadResult r;
         Sock* s = Live(h);
         if (s == nullptr)
         {
-            return {};
+            r.error = ep_errno::kEbadf;
+            return r;
         }
         s->readCalls++;
         s->maxReadRequest = std::max(s->maxReadRequest, maxBytes);
         std::size_t n = std::min(maxBytes, s->rx.size());
-        std::vector<std::uint8_t> out(s->rx.begin(), s->rx.begin() + static_cast<long>(n));
+        if (n == 0 && s->readError != 0)
+        {
+            r.error = s->readError;
+            s->readError = 0;
+            return r;
+        }
+        r.data.assign(s->rx.begin(), s->rx.begin() + static_cast<long>(n));
         s->rx.erase(s->rx.begin(), s->rx.begin() + static_cast<long>(n));
         s->totalRead += n;
-        return out;
+        if (n == 0)
+        {
+            if (s->peerFin)
+            {
+                r.eof = true;
+            }
+            else
+            {
+                r.error = ep_errno::kEagain;
+            }
+        }
+        return r;
     }
 
     std::int32_t SendTo(EpHandle h,
@@ -287,6 +345,31 @@ class FakeSocketStack : public EpSocketStack
         else
         {
             m_doubleReleases++;
+        }
+    }
+
+    void SetReadInterest(EpHandle h, bool on) override
+    {
+        Sock* s = Live(h);
+        if (s == nullptr)
+        {
+            m_interestOnReleased++;
+            return;
+        }
+        if (s->readInterest == on)
+        {
+            m_redundantInterest++; // the server promises to call only on a change
+        }
+        s->readInterest = on;
+        s->interestChanges++;
+        if (on)
+        {
+            // What a level-triggered loop would report now: held input, in order.
+            while (!s->held.empty())
+            {
+                Later(h, std::move(s->held.front()), true);
+                s->held.pop_front();
+            }
         }
     }
 
@@ -357,7 +440,8 @@ class FakeSocketStack : public EpSocketStack
         if (n > 0)
         {
             s->rx.insert(s->rx.end(), data, data + n);
-            Later(h, [this, h]() { m_server->OnReadable(h); });
+            Later(
+                h, [this, h]() { m_server->OnReadable(h); }, true);
         }
         return n;
     }
@@ -387,21 +471,55 @@ class FakeSocketStack : public EpSocketStack
         return out;
     }
 
-    /// The remote peer sends FIN.
-    void PeerClose(EpHandle h)
+    /// The remote peer sends FIN: Read reports eof after the data. With `notify`, also
+    /// OnPeerClosed (as ns-3 does); without, only an input event (epoll's EPOLLIN), and the
+    /// server learns of the FIN by reading.
+    void PeerClose(EpHandle h, bool notify = true)
     {
-        Later(h, [this, h]() { m_server->OnPeerClosed(h); });
+        Sock* s = Find(h);
+        if (s != nullptr)
+        {
+            s->peerFin = true;
+        }
+        if (notify)
+        {
+            Later(h, [this, h]() { m_server->OnPeerClosed(h); });
+        }
+        else
+        {
+            Later(
+                h, [this, h]() { m_server->OnReadable(h); }, true);
+        }
     }
 
-    /// The remote peer resets the connection.
-    void PeerReset(EpHandle h)
+    /// The remote peer resets the connection. With `notify`, OnError (as ns-3 does);
+    /// without, only the next Read or Send fails with kEconnreset (as a kernel socket).
+    void PeerReset(EpHandle h, bool notify = true)
     {
+        Sock* s = Find(h);
+        if (s == nullptr)
+        {
+            return;
+        }
+        if (!notify)
+        {
+            s->rx.clear();
+            s->readError = ep_errno::kEconnreset;
+            s->sendError = ep_errno::kEconnreset;
+            return;
+        }
         Later(h,
               [this, h]()
               {
                   m_socks.at(h).connected = false;
                   m_server->OnError(h, ep_errno::kEconnreset);
               });
+    }
+
+    /// The next Send on h fails with `error` (e.g. kEpipe).
+    void InjectSendError(EpHandle h, std::int32_t error)
+    {
+        Find(h)->sendError = error;
     }
 
     /// A connection from `from` to the local port: OnIncomingConnection if someone listens.
@@ -419,7 +537,7 @@ class FakeSocketStack : public EpSocketStack
         {
             return kEpInvalidHandle;
         }
-        EpHandle nh = m_nextHandle++;
+        EpHandle nh = NewHandle();
         Sock s;
         s.type = EpSockType::Stream;
         s.rcvBuf = m_rcvBuf;
@@ -430,15 +548,20 @@ class FakeSocketStack : public EpSocketStack
         s.local = EpAddress::Ipv4(ip != 0 ? ip : m_serverIp, port);
         s.peer = from;
         m_socks.emplace(nh, std::move(s));
-        Later(listener, [this, listener, nh]() { m_server->OnIncomingConnection(listener, nh); });
+        Later(
+            listener,
+            [this, listener, nh]() { m_server->OnIncomingConnection(listener, nh); },
+            true);
         return nh;
     }
 
     /// A datagram from `from` arrives at socket h.
     void InjectDatagram(EpHandle h, const EpAddress& from, std::vector<std::uint8_t> data)
     {
-        Later(h,
-              [this, h, from, data]() { m_server->OnDatagram(h, from, data.data(), data.size()); });
+        Later(
+            h,
+            [this, h, from, data]() { m_server->OnDatagram(h, from, data.data(), data.size()); },
+            true);
     }
 
     /// Runs the queued stack events (each may queue more). Returns how many ran.
@@ -447,13 +570,20 @@ class FakeSocketStack : public EpSocketStack
         std::size_t n = 0;
         while (!m_events.empty())
         {
-            auto [h, fn] = std::move(m_events.front());
+            Event ev = std::move(m_events.front());
             m_events.pop_front();
-            if (!m_socks.at(h).released)
+            Sock& s = m_socks.at(ev.handle);
+            if (s.released)
             {
-                fn();
-                n++;
+                continue;
             }
+            if (ev.input && !s.readInterest)
+            {
+                s.held.push_back(std::move(ev.fn)); // not polled for input: wait
+                continue;
+            }
+            ev.fn();
+            n++;
         }
         return n;
     }
@@ -519,6 +649,24 @@ class FakeSocketStack : public EpSocketStack
         return m_socks.size();
     }
 
+    /// SetReadInterest calls that changed nothing (the server should make none).
+    std::size_t RedundantInterestCalls() const
+    {
+        return m_redundantInterest;
+    }
+
+    /// SetReadInterest calls on released handles (the server should make none).
+    std::size_t InterestOnReleased() const
+    {
+        return m_interestOnReleased;
+    }
+
+    /// The descriptor part of a handle (the low 32 bits).
+    static std::uint32_t FdOf(EpHandle h)
+    {
+        return static_cast<std::uint32_t>(h & 0xFFFFFFFFu);
+    }
+
   private:
     Sock* Live(EpHandle h)
     {
@@ -526,9 +674,35 @@ class FakeSocketStack : public EpSocketStack
         return s == nullptr || s->released ? nullptr : s;
     }
 
-    void Later(EpHandle h, std::function<void()> fn)
+    struct Event
     {
-        m_events.emplace_back(h, std::move(fn));
+        EpHandle handle;
+        std::function<void()> fn;
+        bool input; //!< needs read interest (EPOLLIN)
+    };
+
+    void Later(EpHandle h, std::function<void()> fn, bool input = false)
+    {
+        m_events.push_back(Event{h, std::move(fn), input});
+    }
+
+    /// Lowest free descriptor (from 3, as a kernel would hand out), new generation.
+    EpHandle NewHandle()
+    {
+        std::set<std::uint32_t> used;
+        for (const auto& [h, s] : m_socks)
+        {
+            if (!s.released)
+            {
+                used.insert(FdOf(h));
+            }
+        }
+        std::uint32_t fd = 3;
+        while (used.count(fd) != 0)
+        {
+            fd++;
+        }
+        return (static_cast<EpHandle>(++m_generation) << 32) | fd;
     }
 
     void AutoBind(Sock& s)
@@ -573,12 +747,14 @@ class FakeSocketStack : public EpSocketStack
     std::size_t m_rcvBuf = 65536;
     std::size_t m_sndBuf = 65536;
     std::size_t m_createBudget = static_cast<std::size_t>(-1);
-    EpHandle m_nextHandle = 100;
+    std::uint32_t m_generation = 0;
     std::uint16_t m_nextPort = 40000;
     std::map<EpHandle, Sock> m_socks;
-    std::deque<std::pair<EpHandle, std::function<void()>>> m_events;
+    std::deque<Event> m_events;
     std::vector<SentDatagram> m_datagrams;
     std::size_t m_doubleReleases = 0;
+    std::size_t m_redundantInterest = 0;
+    std::size_t m_interestOnReleased = 0;
 };
 
 } // namespace test

@@ -348,11 +348,17 @@ TEST(EpServer, ReadsNeverExceedTheClientsCredit)
         EXPECT_LE(EncodeEpMessage(s.msg).size(), 1476u);
     }
 
-    r.Send(1, Credit(1, 20000));
-    std::vector<Sent> rest = r.Run();
-    out.insert(out.end(), rest.begin(), rest.end());
+    // The application consumed it: each Credit returns that much window, never more.
+    for (int round = 0; round < 3; ++round)
+    {
+        r.Send(1, Credit(1, 3000));
+        std::vector<Sent> rest = r.Run();
+        EXPECT_LE(Payload(rest).size(), 3000u);
+        out.insert(out.end(), rest.begin(), rest.end());
+    }
     EXPECT_EQ(Payload(out), data);
     EXPECT_EQ(r.stack.Find(h)->rx.size(), 0u);
+    EXPECT_EQ(r.server.GetStats().creditViolations, 0u);
 }
 
 TEST(EpServer, EofFollowsAllData)
@@ -368,7 +374,11 @@ TEST(EpServer, EofFollowsAllData)
     EXPECT_EQ(Payload(out).size(), 2000u);
     EXPECT_TRUE(std::none_of(
         out.begin(), out.end(), [](const Sent& s) { return s.msg.type == EpType::Eof; }));
-    r.Send(1, Credit(1, 5000));
+    r.Send(1, Credit(1, 2000)); // the window is 2000: the client returns what it read
+    std::vector<Sent> middle = r.Run();
+    EXPECT_EQ(Payload(middle).size(), 2000u);
+    out.insert(out.end(), middle.begin(), middle.end());
+    r.Send(1, Credit(1, 2000));
     std::vector<Sent> rest = r.Run();
     ASSERT_FALSE(rest.empty());
     EXPECT_EQ(rest.back().msg.type, EpType::Eof);

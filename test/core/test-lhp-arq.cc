@@ -323,8 +323,8 @@ TEST(LhpLinkSemiReliable, DeadlineHonoured)
                     }
                 }
             }
-            return src.AllQueued() &&
-                   h.a.SendSpace(LhpChannel::SemiReliable) == c.window + c.sendBufferSdus;
+            return src.AllQueued() && h.a.SendSpace(LhpChannel::SemiReliable) ==
+                                          h.a.GetConfig().window + c.sendBufferSdus;
         },
         120s);
     std::set<std::uint32_t> droppedDoomed;
@@ -371,7 +371,10 @@ TEST(LhpLinkSemiReliable, ForwardMovesReceiverPastAbandonedHole)
         ASSERT_TRUE(h.a.Send(LhpChannel::SemiReliable, {0, 0, 0, i}, h.pipe.Now()));
     }
     ASSERT_TRUE(h.RunUntil(
-        [&] { return h.a.SendSpace(LhpChannel::SemiReliable) == c.window + c.sendBufferSdus; },
+        [&] {
+            return h.a.SendSpace(LhpChannel::SemiReliable) ==
+                   h.a.GetConfig().window + c.sendBufferSdus;
+        },
         10s));
     h.RunFor(1s);
     EXPECT_EQ(h.pipe.DataSends(0, LhpChannel::SemiReliable, victim), 2u);
@@ -618,7 +621,7 @@ TEST_P(Wraparound, ReliableAndSemiReliableCrossTheWrap)
 {
     LhpConfig c;
     c.initialSeq = GetParam();
-    c.window = 64;
+    c.window = kLhpMaxWindow; // the largest window: the most frames in flight across the wrap
     Harness h(Impaired(0.1, GetParam() & 0xff), c);
     std::uint32_t maxOffset = 0; // largest seq - initialSeq seen on the wire
     h.pipe.SetTap(
@@ -641,7 +644,8 @@ TEST_P(Wraparound, ReliableAndSemiReliableCrossTheWrap)
             semi.Feed(h.a, LhpChannel::SemiReliable, h.pipe.Now());
             return h.eb.reliable.size() == ab.sdus.size() &&
                    h.ea.reliable.size() == ba.sdus.size() && semi.AllQueued() &&
-                   h.a.SendSpace(LhpChannel::SemiReliable) == c.window + c.sendBufferSdus;
+                   h.a.SendSpace(LhpChannel::SemiReliable) ==
+                       h.a.GetConfig().window + c.sendBufferSdus;
         },
         300s));
     EXPECT_TRUE(SameSdus(ab.sdus, h.eb.reliable));

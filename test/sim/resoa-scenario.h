@@ -6,10 +6,11 @@
 #ifndef RESOA_TEST_SCENARIO_H
 #define RESOA_TEST_SCENARIO_H
 
+#include "ns3/resoa-helper.h"
+
 #include "ns3/access-network-helper.h"
 #include "ns3/core-module.h"
 #include "ns3/network-module.h"
-#include "ns3/resoa-helper.h"
 #include "ns3/stream-pattern.h"
 
 #include <functional>
@@ -55,8 +56,8 @@ struct ResoaScenario
         server = resoa.InstallServer(net.ap, NetDeviceContainer(net.wifi.Get(0)));
         for (uint32_t i = 0; i < o.stas; ++i)
         {
-            clients.push_back(
-                resoa.InstallClient(net.wifi.Get(i + 1), net.wifi.Get(0)->GetAddress(), Seconds(0.1)));
+            clients.push_back(resoa.InstallClient(
+                net.wifi.Get(i + 1), net.wifi.Get(0)->GetAddress(), Seconds(0.1)));
         }
     }
 

@@ -57,7 +57,7 @@ ProbeEvery(Time step, uint64_t count, std::function<void()> probe)
 }
 
 Ptr<GilbertElliottErrorModel>
-MakeGe(Time meanGood, Time meanBad, double goodLoss = 0, double badLoss = 1, bool shared = false)
+MakeGe(Time meanGood, Time meanBad, double goodLoss = 0, double badLoss = 1)
 {
     return CreateObjectWithAttributes<GilbertElliottErrorModel>("MeanGoodDuration",
                                                                 TimeValue(meanGood),
@@ -66,9 +66,7 @@ MakeGe(Time meanGood, Time meanBad, double goodLoss = 0, double badLoss = 1, boo
                                                                 "GoodLossProbability",
                                                                 DoubleValue(goodLoss),
                                                                 "BadLossProbability",
-                                                                DoubleValue(badLoss),
-                                                                "Shared",
-                                                                BooleanValue(shared));
+                                                                DoubleValue(badLoss));
 }
 
 /// Loss pattern of a 1 s / 50 ms model probed every 1 ms for `count` probes.
@@ -194,8 +192,9 @@ TEST(GilbertElliottErrorModel, SharedInstancesFadeTogether)
 {
     RngSeedManager::SetSeed(1);
     RngSeedManager::SetRun(1);
-    Ptr<GilbertElliottErrorModel> a = MakeGe(Seconds(1), MilliSeconds(50), 0, 1, true);
-    Ptr<GilbertElliottErrorModel> b = MakeGe(Seconds(1), MilliSeconds(50), 0, 1, true);
+    Ptr<GilbertElliottErrorModel> a = MakeGe(Seconds(1), MilliSeconds(50));
+    Ptr<GilbertElliottErrorModel> b = MakeGe(Seconds(1), MilliSeconds(50));
+    b->ShareTimelineWith(a);
     Ptr<GilbertElliottErrorModel> c = MakeGe(Seconds(1), MilliSeconds(50));
     Ptr<GilbertElliottErrorModel> d = MakeGe(Seconds(1), MilliSeconds(50));
     a->AssignStreams(0);
@@ -236,9 +235,10 @@ TEST(GilbertElliottErrorModel, SharedInstancesFadeTogether)
     EXPECT_EQ(changesA, changesB); // every sharer reports every change
     Simulator::Destroy();
 
-    // The shared timeline went with the simulation: a new one may use other means.
-    Ptr<GilbertElliottErrorModel> e = MakeGe(Seconds(2), MilliSeconds(10), 0, 1, true);
-    EXPECT_TRUE(e->IsShared());
+    // No hidden process-wide state: a model created later has its own timeline (the old
+    // code shared one global timeline across simulations in a process).
+    Ptr<GilbertElliottErrorModel> e = MakeGe(Seconds(2), MilliSeconds(10));
+    EXPECT_FALSE(e->IsShared());
     uint64_t lostE = 0;
     ProbeEvery(MilliSeconds(1), 100000, [&]() { lostE += e->IsCorrupt(Create<Packet>(100)); });
     EXPECT_GT(lostE, 0u);
@@ -842,8 +842,12 @@ RunBurst(bool shared)
     std::vector<Ptr<GilbertElliottErrorModel>> ge;
     for (uint32_t i = 0; i < 2; ++i)
     {
-        ge.push_back(MakeGe(Seconds(1), MilliSeconds(50), 0, 1, shared));
+        ge.push_back(MakeGe(Seconds(1), MilliSeconds(50)));
         ge.back()->AssignStreams(200 + 2 * i);
+        if (shared && i > 0)
+        {
+            ge.back()->ShareTimelineWith(ge.front());
+        }
         s.Dev(i)->GetPhy()->SetPostReceptionErrorModel(ge.back());
     }
     const uint32_t count = 10000;

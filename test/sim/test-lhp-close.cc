@@ -60,12 +60,13 @@ TEST(LhpClose, LostCloseResponseStillEndsClosed)
     Ptr<LhpProtocol> server = lhp.Install(devs.Get(1));
     server->SetAttribute("AcceptIncoming", BooleanValue(true));
     std::vector<LhpProtocol::ConnectionEvent> clientEvents;
-    client->SetConnectionCallback(Callback<void, LhpProtocol::Handle, LhpProtocol::ConnectionEvent, const Address&>(
-        [&](LhpProtocol::Handle, LhpProtocol::ConnectionEvent ev, const Address&) {
-            clientEvents.push_back(ev);
-        }));
+    client->SetConnectionCallback(
+        Callback<void, LhpProtocol::Handle, LhpProtocol::ConnectionEvent, const Address&>(
+            [&](LhpProtocol::Handle, LhpProtocol::ConnectionEvent ev, const Address&)
+            { clientEvents.push_back(ev); }));
     LhpProtocol::Handle h = 0;
-    Simulator::Schedule(MilliSeconds(10), [&]() { h = client->Connect(devs.Get(1)->GetAddress()); });
+    Simulator::Schedule(MilliSeconds(10),
+                        [&]() { h = client->Connect(devs.Get(1)->GetAddress()); });
     Simulator::Schedule(MilliSeconds(100), [&]() { client->Close(h); });
     Simulator::Stop(Seconds(20));
     Simulator::Run();

@@ -96,7 +96,8 @@ TEST_P(LhpOverWifi, DeliversIntactUnderFrameLoss)
 INSTANTIATE_TEST_SUITE_P(Loss,
                          LhpOverWifi,
                          ::testing::Values(LossCase{0.0, 7}, LossCase{0.1, 2}, LossCase{0.3, 2}),
-                         [](const ::testing::TestParamInfo<LossCase>& info) {
+                         [](const ::testing::TestParamInfo<LossCase>& info)
+                         {
                              return "loss" + std::to_string(int(info.param.frameLoss * 100)) +
                                     "_retries" + std::to_string(info.param.macRetries);
                          });
@@ -110,13 +111,12 @@ TEST(LhpOverWifiLiveness, ClientDetectsDeadServer)
     Time diedAt;
     s.client->TraceConnectWithoutContext(
         "LinkDown",
-        MakeBoundCallback(+[](Time* at, LhpProtocol::Handle, Address) { *at = Simulator::Now(); },
-                     &diedAt));
+        MakeBoundCallback(
+            +[](Time* at, LhpProtocol::Handle, Address) { *at = Simulator::Now(); }, &diedAt));
     // The server's node loses its LHP state at t = 2 s, as in a crash; it stays silent.
     Simulator::Schedule(Seconds(2), &LhpProtocol::Crash, s.server);
-    Simulator::Schedule(Seconds(2), [&]() {
-        s.server->SetAttribute("AcceptIncoming", BooleanValue(false));
-    });
+    Simulator::Schedule(Seconds(2),
+                        [&]() { s.server->SetAttribute("AcceptIncoming", BooleanValue(false)); });
     Simulator::Stop(Seconds(10));
     Simulator::Run();
     ASSERT_TRUE(diedAt.IsStrictlyPositive()) << "client never noticed the dead server";
@@ -138,9 +138,10 @@ TEST(LhpOverWifiBadInput, MalformedFramesAreDroppedAndTransferSurvives)
     std::vector<std::string> reasons;
     s.server->TraceConnectWithoutContext(
         "Drop",
-        MakeBoundCallback(+[](std::vector<std::string>* out, Ptr<const Packet>, std::string why) {
-            out->push_back(why);
-        }, &reasons));
+        MakeBoundCallback(
+            +[](std::vector<std::string>* out, Ptr<const Packet>, std::string why)
+            { out->push_back(why); },
+            &reasons));
     // A truncated header, a bad version, and a frame for a connection nobody opened.
     std::vector<std::vector<uint8_t>> junk = {
         {1, 1, 0},
@@ -151,9 +152,9 @@ TEST(LhpOverWifiBadInput, MalformedFramesAreDroppedAndTransferSurvives)
     Address ap = s.devices.Get(0)->GetAddress();
     for (size_t i = 0; i < junk.size(); ++i)
     {
-        Simulator::Schedule(Seconds(0.3 + 0.01 * i), [sta, ap, j = junk[i]]() {
-            sta->Send(Create<Packet>(j.data(), j.size()), ap, 0x88B5);
-        });
+        Simulator::Schedule(Seconds(0.3 + 0.01 * i),
+                            [sta, ap, j = junk[i]]()
+                            { sta->Send(Create<Packet>(j.data(), j.size()), ap, 0x88B5); });
     }
     Simulator::Stop(Seconds(30));
     Simulator::Run();

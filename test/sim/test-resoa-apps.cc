@@ -38,7 +38,8 @@ TEST(ResoaApps, BulkSendReachesInternetHostIntact)
 {
     ResoaScenario s;
     const uint64_t bytes = 500000;
-    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), 9));
+    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
+                                InetSocketAddress(Ipv4Address::GetAny(), 9));
     Ptr<PacketSink> sink = DynamicCast<PacketSink>(sinkHelper.Install(s.net.host).Get(0));
     RxRecorder rec;
     sink->TraceConnectWithoutContext("Rx", MakeCallback(&RxRecorder::Rx, &rec));
@@ -61,7 +62,8 @@ TEST(ResoaApps, PacketSinkOnClientAcceptsConnectionFromInternet)
 {
     ResoaScenario s;
     const uint64_t bytes = 300000;
-    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), 5000));
+    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
+                                InetSocketAddress(Ipv4Address::GetAny(), 5000));
     ApplicationContainer sinkApp = sinkHelper.Install(s.net.stas.Get(0));
     sinkApp.Start(Seconds(0.5));
     Ptr<PacketSink> sink = DynamicCast<PacketSink>(sinkApp.Get(0));
@@ -84,7 +86,8 @@ TEST(ResoaApps, PacketSinkOnClientAcceptsConnectionFromInternet)
 TEST(ResoaApps, OnOffTcpDeliversEverythingItSent)
 {
     ResoaScenario s;
-    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), 9));
+    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
+                                InetSocketAddress(Ipv4Address::GetAny(), 9));
     Ptr<PacketSink> sink = DynamicCast<PacketSink>(sinkHelper.Install(s.net.host).Get(0));
     OnOffHelper onoff("ns3::TcpSocketFactory", InetSocketAddress(s.net.hostAddress, 9));
     onoff.SetConstantRate(DataRate("4Mbps"), 1000);
@@ -92,7 +95,8 @@ TEST(ResoaApps, OnOffTcpDeliversEverythingItSent)
     uint64_t sent = 0;
     app.Get(0)->TraceConnectWithoutContext(
         "Tx",
-        MakeBoundCallback(+[](uint64_t* n, Ptr<const Packet> p) { *n += p->GetSize(); }, &sent));
+        MakeBoundCallback(
+            +[](uint64_t* n, Ptr<const Packet> p) { *n += p->GetSize(); }, &sent));
     app.Start(Seconds(1));
     app.Stop(Seconds(4));
     Simulator::Stop(Seconds(8));
@@ -116,23 +120,27 @@ TEST(ResoaApps, UdpEchoRoundTrips)
     uint32_t echoed = 0;
     uint32_t served = 0;
     Address seenFrom;
-    cli.Get(0)->TraceConnectWithoutContext(
-        "Rx",
-        MakeBoundCallback(+[](uint32_t* n, Ptr<const Packet> p) {
-            if (p->GetSize() == 512)
-            {
-                ++*n;
-            }
-        }, &echoed));
-    srv.Get(0)->TraceConnectWithoutContext(
-        "RxWithAddresses",
-        MakeBoundCallback(+[](std::pair<uint32_t*, Address*> st,
-                         Ptr<const Packet>,
-                         const Address& from,
-                         const Address&) {
-            ++*st.first;
-            *st.second = from;
-        }, std::make_pair(&served, &seenFrom)));
+    cli.Get(0)->TraceConnectWithoutContext("Rx",
+                                           MakeBoundCallback(
+                                               +[](uint32_t* n, Ptr<const Packet> p)
+                                               {
+                                                   if (p->GetSize() == 512)
+                                                   {
+                                                       ++*n;
+                                                   }
+                                               },
+                                               &echoed));
+    srv.Get(0)->TraceConnectWithoutContext("RxWithAddresses",
+                                           MakeBoundCallback(
+                                               +[](std::pair<uint32_t*, Address*> st,
+                                                   Ptr<const Packet>,
+                                                   const Address& from,
+                                                   const Address&)
+                                               {
+                                                   ++*st.first;
+                                                   *st.second = from;
+                                               },
+                                               std::make_pair(&served, &seenFrom)));
     Simulator::Stop(Seconds(5));
     Simulator::Run();
 
@@ -153,25 +161,30 @@ struct AddressProbe
 void
 ProbeAddresses(ResoaScenario& s, Ptr<Node> node, TypeId factory, uint16_t port, AddressProbe* out)
 {
-    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), port));
+    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
+                                InetSocketAddress(Ipv4Address::GetAny(), port));
     Ptr<PacketSink> sink = DynamicCast<PacketSink>(sinkHelper.Install(s.net.host).Get(0));
     sink->TraceConnectWithoutContext(
         "Rx",
-        MakeBoundCallback(+[](AddressProbe* o, Ptr<const Packet>, const Address& from) {
-            o->peerSeenByHost = from;
-        }, out));
-    Simulator::Schedule(Seconds(1), [node, factory, port, out, host = s.net.hostAddress]() {
-        Ptr<Socket> sock = Socket::CreateSocket(node, factory);
-        sock->SetConnectCallback(
-            Callback<void, Ptr<Socket>>([out](Ptr<Socket> c) {
-                out->connected = true;
-                c->GetSockName(out->own);
-                uint8_t hello[100] = {};
-                c->Send(hello, sizeof(hello), 0);
-            }),
-            MakeNullCallback<void, Ptr<Socket>>());
-        sock->Connect(InetSocketAddress(host, port));
-    });
+        MakeBoundCallback(
+            +[](AddressProbe* o, Ptr<const Packet>, const Address& from)
+            { o->peerSeenByHost = from; },
+            out));
+    Simulator::Schedule(Seconds(1),
+                        [node, factory, port, out, host = s.net.hostAddress]()
+                        {
+                            Ptr<Socket> sock = Socket::CreateSocket(node, factory);
+                            sock->SetConnectCallback(Callback<void, Ptr<Socket>>(
+                                                         [out](Ptr<Socket> c)
+                                                         {
+                                                             out->connected = true;
+                                                             c->GetSockName(out->own);
+                                                             uint8_t hello[100] = {};
+                                                             c->Send(hello, sizeof(hello), 0);
+                                                         }),
+                                                     MakeNullCallback<void, Ptr<Socket>>());
+                            sock->Connect(InetSocketAddress(host, port));
+                        });
 }
 
 TEST(ResoaApps, GetSockNameIsServerPublicAddressNTo1)
@@ -193,7 +206,8 @@ TEST(ResoaApps, OneToOneAndMixedAddressing)
     const Ipv4Address pool("203.0.113.10");
     ScenarioOptions o;
     o.stas = 2;
-    o.configure = [](ResoaHelper& h) {
+    o.configure = [](ResoaHelper& h)
+    {
         h.SetServerAttribute("AllowOneToOne", BooleanValue(true));
     };
     ResoaScenario s(o);
@@ -229,7 +243,8 @@ TEST(ResoaApps, DualStackApplicationChoosesReSoAByFactory)
     ASSERT_NE(s.net.stas.Get(0)->GetObject<Ipv4>(), nullptr);
     AddressProbe viaResoa;
     AddressProbe viaLocal;
-    ProbeAddresses(s, s.net.stas.Get(0), TypeId::LookupByName("ns3::ResoaTcpSocketFactory"), 9, &viaResoa);
+    ProbeAddresses(
+        s, s.net.stas.Get(0), TypeId::LookupByName("ns3::ResoaTcpSocketFactory"), 9, &viaResoa);
     ProbeAddresses(s, s.net.stas.Get(0), TcpSocketFactory::GetTypeId(), 10, &viaLocal);
     Simulator::Stop(Seconds(4));
     Simulator::Run();
@@ -242,16 +257,22 @@ TEST(ResoaApps, DualStackApplicationChoosesReSoAByFactory)
 TEST(ResoaApps, SocketLimitRefusesExtraSockets)
 {
     ScenarioOptions o;
-    o.configure = [](ResoaHelper& h) { h.SetServerAttribute("SocketLimit", UintegerValue(2)); };
+    o.configure = [](ResoaHelper& h)
+    {
+        h.SetServerAttribute("SocketLimit", UintegerValue(2));
+    };
     ResoaScenario s(o);
     std::vector<Ptr<Socket>> made;
-    Simulator::Schedule(Seconds(1), [&]() {
-        ASSERT_TRUE(s.clients[0]->IsRegistered());
-        for (int i = 0; i < 3; ++i)
-        {
-            made.push_back(Socket::CreateSocket(s.net.stas.Get(0), TcpSocketFactory::GetTypeId()));
-        }
-    });
+    Simulator::Schedule(Seconds(1),
+                        [&]()
+                        {
+                            ASSERT_TRUE(s.clients[0]->IsRegistered());
+                            for (int i = 0; i < 3; ++i)
+                            {
+                                made.push_back(Socket::CreateSocket(s.net.stas.Get(0),
+                                                                    TcpSocketFactory::GetTypeId()));
+                            }
+                        });
     Simulator::Stop(Seconds(2));
     Simulator::Run();
     ASSERT_EQ(made.size(), 3u);

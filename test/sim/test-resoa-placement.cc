@@ -7,13 +7,14 @@
  *   c0..c3 (no IP) --+
  *   s0, s1 (servers) +-- CSMA 198.51.100.0/24 -- router --- p2p --- host 203.0.113.2
  */
+#include "ns3/resoa-helper.h"
+
 #include "ns3/applications-module.h"
 #include "ns3/core-module.h"
 #include "ns3/csma-module.h"
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
-#include "ns3/resoa-helper.h"
 
 #include <gtest/gtest.h>
 
@@ -83,14 +84,16 @@ TEST(ResoaPlacement, ClientsShareTwoOffPathServersOverEthernet)
     }
     std::vector<Ptr<ResoaClient>> cl = resoa.InstallClients(clientDevs, serverMacs, Seconds(0.1));
 
-    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), 9));
+    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
+                                InetSocketAddress(Ipv4Address::GetAny(), 9));
     Ptr<PacketSink> sink = DynamicCast<PacketSink>(sinkHelper.Install(host).Get(0));
     std::map<uint32_t, uint64_t> bytesBySource; // by source IPv4
     sink->TraceConnectWithoutContext(
         "Rx",
-        MakeBoundCallback(+[](std::map<uint32_t, uint64_t>* m, Ptr<const Packet> p, const Address& from) {
-            (*m)[InetSocketAddress::ConvertFrom(from).GetIpv4().Get()] += p->GetSize();
-        }, &bytesBySource));
+        MakeBoundCallback(
+            +[](std::map<uint32_t, uint64_t>* m, Ptr<const Packet> p, const Address& from)
+            { (*m)[InetSocketAddress::ConvertFrom(from).GetIpv4().Get()] += p->GetSize(); },
+            &bytesBySource));
     BulkSendHelper bulk("ns3::TcpSocketFactory", InetSocketAddress(wanIfs.GetAddress(1), 9));
     bulk.SetAttribute("MaxBytes", UintegerValue(200000));
     bulk.Install(clients).Start(Seconds(1));

@@ -48,7 +48,8 @@ RunFtp(bool encrypt, double frameLoss = 0)
     // getsockname gave the public address, so the PORT the server acted on was right.
     InetSocketAddress own = InetSocketAddress::ConvertFrom(r.ownAddress);
     EXPECT_EQ(own.GetIpv4(), s.net.apPublic);
-    EXPECT_EQ(InetSocketAddress::ConvertFrom(server->GetLastPortAddress()).GetIpv4(), s.net.apPublic);
+    EXPECT_EQ(InetSocketAddress::ConvertFrom(server->GetLastPortAddress()).GetIpv4(),
+              s.net.apPublic);
     EXPECT_EQ(InetSocketAddress::ConvertFrom(server->GetLastControlPeer()), own);
     EXPECT_EQ(server->GetTransfersDone(), 1u);
     EXPECT_EQ(server->GetTransfersFailed(), 0u);
@@ -105,19 +106,23 @@ struct StreamingSocket
 TEST(ResoaCrash, StoppedServerErrorsEveryClientSocketInBoundedTime)
 {
     ScenarioOptions o;
-    o.configure = [](ResoaHelper& h) {
+    o.configure = [](ResoaHelper& h)
+    {
         h.SetLhpAttribute("DeadTimeout", TimeValue(Seconds(1)));
         h.SetLhpAttribute("KeepaliveInterval", TimeValue(MilliSeconds(250)));
     };
     ResoaScenario s(o);
-    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), 9));
+    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
+                                InetSocketAddress(Ipv4Address::GetAny(), 9));
     sinkHelper.Install(s.net.host);
     StreamingSocket a;
     StreamingSocket b;
-    Simulator::Schedule(Seconds(1), [&]() {
-        a.Start(s.net.stas.Get(0), InetSocketAddress(s.net.hostAddress, 9));
-        b.Start(s.net.stas.Get(0), InetSocketAddress(s.net.hostAddress, 9));
-    });
+    Simulator::Schedule(Seconds(1),
+                        [&]()
+                        {
+                            a.Start(s.net.stas.Get(0), InetSocketAddress(s.net.hostAddress, 9));
+                            b.Start(s.net.stas.Get(0), InetSocketAddress(s.net.hostAddress, 9));
+                        });
     s.server->SetStopTime(Seconds(3));
     Simulator::Stop(Seconds(10));
     Simulator::Run();
@@ -164,32 +169,37 @@ struct TcpFlagCounter
 TEST(ResoaCrash, VanishedClientKeepsConnectionUntilDeadTimeoutThenResetsNeverFin)
 {
     ScenarioOptions o;
-    o.configure = [](ResoaHelper& h) {
+    o.configure = [](ResoaHelper& h)
+    {
         h.SetLhpAttribute("DeadTimeout", TimeValue(Seconds(2)));
         h.SetLhpAttribute("KeepaliveInterval", TimeValue(MilliSeconds(500)));
     };
     ResoaScenario s(o);
-    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), 5000));
+    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
+                                InetSocketAddress(Ipv4Address::GetAny(), 5000));
     ApplicationContainer sinkApp = sinkHelper.Install(s.net.stas.Get(0));
     sinkApp.Start(Seconds(0.5));
     Ptr<PacketSink> sink = DynamicCast<PacketSink>(sinkApp.Get(0));
     // The Internet host streams to the client through the server's public address.
     StreamingSocket host;
-    Simulator::Schedule(Seconds(1), [&]() {
-        host.Start(s.net.host, InetSocketAddress(s.net.apPublic, 5000));
-    });
+    Simulator::Schedule(Seconds(1),
+                        [&]() { host.Start(s.net.host, InetSocketAddress(s.net.apPublic, 5000)); });
     TcpFlagCounter flags;
     s.net.host->GetObject<Ipv4L3Protocol>()->TraceConnectWithoutContext(
         "Rx", MakeCallback(&TcpFlagCounter::Rx, &flags));
     uint64_t atCrash = 0;
-    Simulator::Schedule(Seconds(3), [&]() {
-        atCrash = sink->GetTotalRx();
-        s.clients[0]->Crash();
-    });
+    Simulator::Schedule(Seconds(3),
+                        [&]()
+                        {
+                            atCrash = sink->GetTotalRx();
+                            s.clients[0]->Crash();
+                        });
     bool openBeforeTimeout = false;
-    Simulator::Schedule(Seconds(4.8), [&]() {
-        openBeforeTimeout = host.errorAt.IsZero() && host.normalAt.IsZero() && flags.rsts == 0;
-    });
+    Simulator::Schedule(Seconds(4.8),
+                        [&]() {
+                            openBeforeTimeout =
+                                host.errorAt.IsZero() && host.normalAt.IsZero() && flags.rsts == 0;
+                        });
     Simulator::Stop(Seconds(10));
     Simulator::Run();
 
@@ -206,45 +216,54 @@ TEST(ResoaCrash, VanishedClientKeepsConnectionUntilDeadTimeoutThenResetsNeverFin
 TEST(ResoaCredit, UnreadDataStaysInServerTcpAndClosesItsWindow)
 {
     ScenarioOptions o;
-    o.configure = [](ResoaHelper& h) {
+    o.configure = [](ResoaHelper& h)
+    {
         h.SetClientAttribute("ReceiveWindow", UintegerValue(16384));
     };
     ResoaScenario s(o);
     // A client application that accepts a connection and never reads.
     Ptr<Socket> listener;
     Ptr<Socket> accepted;
-    Simulator::Schedule(Seconds(0.5), [&]() {
-        listener = Socket::CreateSocket(s.net.stas.Get(0), TcpSocketFactory::GetTypeId());
-        listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), 6000));
-        listener->Listen();
-        listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
-                                    Callback<void, Ptr<Socket>, const Address&>(
-                                        [&](Ptr<Socket> c, const Address&) { accepted = c; }));
-    });
+    Simulator::Schedule(
+        Seconds(0.5),
+        [&]()
+        {
+            listener = Socket::CreateSocket(s.net.stas.Get(0), TcpSocketFactory::GetTypeId());
+            listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), 6000));
+            listener->Listen();
+            listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
+                                        Callback<void, Ptr<Socket>, const Address&>(
+                                            [&](Ptr<Socket> c, const Address&) { accepted = c; }));
+        });
     StreamingSocket host;
-    Simulator::Schedule(Seconds(1), [&]() {
-        host.Start(s.net.host, InetSocketAddress(s.net.apPublic, 6000));
-    });
+    Simulator::Schedule(Seconds(1),
+                        [&]() { host.Start(s.net.host, InetSocketAddress(s.net.apPublic, 6000)); });
     uint64_t sentAt4 = 0;
     size_t clientBufferedAt4 = 0;
-    Simulator::Schedule(Seconds(4), [&]() {
-        sentAt4 = host.sent;
-        clientBufferedAt4 = accepted ? accepted->GetRxAvailable() : 0;
-    });
+    Simulator::Schedule(Seconds(4),
+                        [&]()
+                        {
+                            sentAt4 = host.sent;
+                            clientBufferedAt4 = accepted ? accepted->GetRxAvailable() : 0;
+                        });
     uint64_t readLater = 0;
-    Simulator::Schedule(Seconds(5), [&]() {
-        // Now the application reads: the window opens and the host moves on.
-        while (Ptr<Packet> p = accepted->Recv())
-        {
-            readLater += p->GetSize();
-        }
-        accepted->SetRecvCallback(Callback<void, Ptr<Socket>>([&](Ptr<Socket> c) {
-            while (Ptr<Packet> p = c->Recv())
-            {
-                readLater += p->GetSize();
-            }
-        }));
-    });
+    Simulator::Schedule(Seconds(5),
+                        [&]()
+                        {
+                            // Now the application reads: the window opens and the host moves on.
+                            while (Ptr<Packet> p = accepted->Recv())
+                            {
+                                readLater += p->GetSize();
+                            }
+                            accepted->SetRecvCallback(Callback<void, Ptr<Socket>>(
+                                [&](Ptr<Socket> c)
+                                {
+                                    while (Ptr<Packet> p = c->Recv())
+                                    {
+                                        readLater += p->GetSize();
+                                    }
+                                }));
+                        });
     Simulator::Stop(Seconds(8));
     Simulator::Run();
 

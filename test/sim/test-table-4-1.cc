@@ -15,6 +15,8 @@
  * | Intermediate state lost (router/server restart)  | connections break  | connections break |
  * | App-layer encryption of payload with addresses   | breaks the ALG     | works             |
  */
+#include "ns3/resoa-helper.h"
+
 #include "ns3/access-network-helper.h"
 #include "ns3/active-ftp-client.h"
 #include "ns3/active-ftp-server.h"
@@ -24,7 +26,6 @@
 #include "ns3/napt-helper.h"
 #include "ns3/napt-routing.h"
 #include "ns3/network-module.h"
-#include "ns3/resoa-helper.h"
 
 #include <gtest/gtest.h>
 
@@ -64,7 +65,8 @@ struct Table41Net
             resoa.SetLhpAttribute("DeadTimeout", TimeValue(Seconds(1)));
             resoa.SetLhpAttribute("KeepaliveInterval", TimeValue(MilliSeconds(250)));
             server = resoa.InstallServer(net.ap, NetDeviceContainer(net.wifi.Get(0)));
-            client = resoa.InstallClient(net.wifi.Get(1), net.wifi.Get(0)->GetAddress(), Seconds(0.1));
+            client =
+                resoa.InstallClient(net.wifi.Get(1), net.wifi.Get(0)->GetAddress(), Seconds(0.1));
         }
         else
         {
@@ -103,7 +105,8 @@ RunFtp(System sys, bool encrypt)
     t.net.stas.Get(0)->AddApplication(client);
     Simulator::Stop(Seconds(25));
     Simulator::Run();
-    return FtpOutcome{client->GetResult(), server->GetLastPortAddress(), server->GetLastControlPeer()};
+    return FtpOutcome{
+        client->GetResult(), server->GetLastPortAddress(), server->GetLastControlPeer()};
 }
 
 bool
@@ -167,30 +170,36 @@ UnsolicitedReachingClient(System sys)
     if (sys == System::Resoa)
     {
         // EP messages that would carry inbound traffic to the client: Accepted, Data, RecvFrom.
-        t.client->TraceConnectWithoutContext(
-            "Response",
-            MakeBoundCallback(+[](uint32_t* n, uint8_t type, uint32_t) {
-                if (type == 6 || type == 9 || type == 16)
-                {
-                    ++*n;
-                }
-            }, &reached));
+        t.client->TraceConnectWithoutContext("Response",
+                                             MakeBoundCallback(
+                                                 +[](uint32_t* n, uint8_t type, uint32_t)
+                                                 {
+                                                     if (type == 6 || type == 9 || type == 16)
+                                                     {
+                                                         ++*n;
+                                                     }
+                                                 },
+                                                 &reached));
     }
     else
     {
         t.net.stas.Get(0)->GetObject<Ipv4L3Protocol>()->TraceConnectWithoutContext(
             "Rx",
-            MakeBoundCallback(+[](uint32_t* n, Ptr<const Packet>, Ptr<Ipv4>, uint32_t) { ++*n; },
-                              &reached));
+            MakeBoundCallback(
+                +[](uint32_t* n, Ptr<const Packet>, Ptr<Ipv4>, uint32_t) { ++*n; }, &reached));
     }
     Ptr<Node> host = t.net.host;
     Ipv4Address pub = t.net.apPublic;
-    Simulator::Schedule(Seconds(2), [host, pub]() {
-        Ptr<Socket> tcp = Socket::CreateSocket(host, TcpSocketFactory::GetTypeId());
-        tcp->Connect(InetSocketAddress(pub, 80));
-        Ptr<Socket> udp = Socket::CreateSocket(host, UdpSocketFactory::GetTypeId());
-        udp->SendTo(Create<Packet>(100), 0, InetSocketAddress(pub, 53));
-    });
+    Simulator::Schedule(Seconds(2),
+                        [host, pub]()
+                        {
+                            Ptr<Socket> tcp =
+                                Socket::CreateSocket(host, TcpSocketFactory::GetTypeId());
+                            tcp->Connect(InetSocketAddress(pub, 80));
+                            Ptr<Socket> udp =
+                                Socket::CreateSocket(host, UdpSocketFactory::GetTypeId());
+                            udp->SendTo(Create<Packet>(100), 0, InetSocketAddress(pub, 53));
+                        });
     Simulator::Stop(Seconds(6));
     Simulator::Run();
     return reached;
@@ -207,15 +216,18 @@ TEST(Table41, IntermediateStateLostBreaksConnections)
     // NAT: the router forgets its mappings mid-transfer.
     {
         Table41Net t(System::Nat);
-        PacketSinkHelper sinkHelper("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), 9));
+        PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
+                                    InetSocketAddress(Ipv4Address::GetAny(), 9));
         Ptr<PacketSink> sink = DynamicCast<PacketSink>(sinkHelper.Install(t.net.host).Get(0));
         BulkSendHelper bulk("ns3::TcpSocketFactory", InetSocketAddress(t.net.hostAddress, 9));
         bulk.Install(t.net.stas.Get(0)).Start(Seconds(1));
         uint64_t atRestart = 0;
-        Simulator::Schedule(Seconds(3), [&]() {
-            atRestart = sink->GetTotalRx();
-            t.napt->Restart();
-        });
+        Simulator::Schedule(Seconds(3),
+                            [&]()
+                            {
+                                atRestart = sink->GetTotalRx();
+                                t.napt->Restart();
+                            });
         Simulator::Stop(Seconds(10));
         Simulator::Run();
         EXPECT_GT(atRestart, 1000000u);
@@ -225,17 +237,21 @@ TEST(Table41, IntermediateStateLostBreaksConnections)
     // ReSoA: the server (the communication end point) stops; the client's socket errors.
     {
         Table41Net t(System::Resoa);
-        PacketSinkHelper sinkHelper("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), 9));
+        PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
+                                    InetSocketAddress(Ipv4Address::GetAny(), 9));
         Ptr<PacketSink> sink = DynamicCast<PacketSink>(sinkHelper.Install(t.net.host).Get(0));
         Ptr<Socket> sock;
         Time errorAt;
-        Simulator::Schedule(Seconds(1), [&]() {
-            sock = Socket::CreateSocket(t.net.stas.Get(0), TcpSocketFactory::GetTypeId());
-            sock->SetCloseCallbacks(MakeNullCallback<void, Ptr<Socket>>(),
-                                    Callback<void, Ptr<Socket>>(
-                                        [&](Ptr<Socket>) { errorAt = Simulator::Now(); }));
-            sock->Connect(InetSocketAddress(t.net.hostAddress, 9));
-        });
+        Simulator::Schedule(
+            Seconds(1),
+            [&]()
+            {
+                sock = Socket::CreateSocket(t.net.stas.Get(0), TcpSocketFactory::GetTypeId());
+                sock->SetCloseCallbacks(
+                    MakeNullCallback<void, Ptr<Socket>>(),
+                    Callback<void, Ptr<Socket>>([&](Ptr<Socket>) { errorAt = Simulator::Now(); }));
+                sock->Connect(InetSocketAddress(t.net.hostAddress, 9));
+            });
         t.server->SetStopTime(Seconds(3));
         Simulator::Stop(Seconds(10));
         Simulator::Run();
@@ -249,7 +265,8 @@ TEST(Table41, AppLayerEncryptionOfPayloadCarryingAddresses)
     // FTP's control channel carries the client's address; encrypted, an ALG cannot rewrite it.
     FtpOutcome nat = RunFtp(System::NatWithAlg, true);
     EXPECT_TRUE(FailsCleanly(nat));
-    EXPECT_EQ(InetSocketAddress::ConvertFrom(nat.portSeenByServer).GetIpv4(), Ipv4Address("10.0.0.2"))
+    EXPECT_EQ(InetSocketAddress::ConvertFrom(nat.portSeenByServer).GetIpv4(),
+              Ipv4Address("10.0.0.2"))
         << "the server acted on the private address the ALG could not see";
     FtpOutcome resoa = RunFtp(System::Resoa, true);
     EXPECT_TRUE(Works(resoa));

@@ -1,0 +1,501 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+#include "daemon-config.h"
+
+#include "config-schema.h"
+
+#include <sys/socket.h>
+
+namespace resoa
+{
+namespace realnet
+{
+
+namespace
+{
+
+constexpr std::size_t kMaxUnixPath = 107; // sizeof(sockaddr_un::sun_path) - 1
+
+std::string
+JoinList(const std::vector<std::string>& items)
+{
+    std::string text;
+    for (const std::string& item : items)
+    {
+        text += (text.empty() ? "" : ", ") + item;
+    }
+    return text;
+}
+
+template<typename T, typename F>
+std::string
+FormatList(const std::vector<T>& values, F format)
+{
+    std::vector<std::string> items;
+    for (const T& value : values)
+    {
+        items.push_back(format(value));
+    }
+    return JoinList(items);
+}
+
+/// A list value: "none" is the empty list; an empty value is refused as a likely mistake.
+template<typename T, typename F>
+std::vector<T>
+ParseList(const std::string& text, F parse, bool emptyMeansAll)
+{
+    std::vector<T> values;
+    if (text == "none" && !emptyMeansAll)
+    {
+        return values;
+    }
+    const std::vector<std::string> items = SplitList(text);
+    if (items.empty() && !emptyMeansAll)
+    {
+        throw BadValue("expected a list (or 'none')");
+    }
+    for (const std::string& item : items)
+    {
+        try
+        {
+            values.push_back(parse(item));
+        }
+        catch (const BadValue& e)
+        {
+            throw BadValue("item '" + item + "': " + e.what());
+        }
+    }
+    return values;
+}
+
+AddressMode
+ParseAddressMode(const std::string& text, bool allowMixed)
+{
+    for (AddressMode mode : {AddressMode::NTo1, AddressMode::OneTo1, AddressMode::Mixed})
+    {
+        if (text == AddressModeName(mode) && (allowMixed || mode != AddressMode::Mixed))
+        {
+            return mode;
+        }
+    }
+    throw BadValue(allowMixed ? "expected n-to-1, 1-to-1 or mixed" : "expected n-to-1 or 1-to-1");
+}
+
+LogLevel
+ParseLevel(const std::string& text)
+{
+    const auto level = ParseLogLevel(text);
+    if (!level)
+    {
+        throw BadValue("expected error, warning, info or debug");
+    }
+    return *level;
+}
+
+std::optional<std::uint32_t>
+ParseOptionalIpv4(const std::string& text)
+{
+    if (text.empty())
+    {
+        return std::nullopt;
+    }
+    return ParseIpv4(text);
+}
+
+std::string
+FormatOptionalIpv4(const std::optional<std::uint32_t>& address)
+{
+    return address ? FormatIpv4(*address) : "";
+}
+
+MacAddress
+ParseMacValue(const std::string& text)
+{
+    const auto mac = ParseMac(text);
+    if (!mac)
+    {
+        throw BadValue("expected a MAC address like 02:00:00:00:00:01");
+    }
+    return *mac;
+}
+
+IpPrefix
+ParseIpv4Prefix(const std::string& text)
+{
+    IpPrefix prefix = ParseIpPrefix(text);
+    if (prefix.family != AF_INET)
+    {
+        throw BadValue("expected an IPv4 address or prefix (the EP carries IPv4 public addresses)");
+    }
+    return prefix;
+}
+
+std::string
+ParseInterfaceName(const std::string& text)
+{
+    // IFNAMSIZ - 1; the kernel refuses longer names, and PacketLink would say so later.
+    if (text.size() > 15 || text.find_first_of("/: \t") != std::string::npos)
+    {
+        throw BadValue("expected an interface name (at most 15 characters, no '/' or ':')");
+    }
+    return text;
+}
+
+const ConfigSchema<ServerConfig>&
+ServerSchema()
+{
+    static const ConfigSchema<ServerConfig> schema = []
+    {
+        using C = ServerConfig;
+        ConfigSchema<C> s;
+        s.Add(
+            "interface",
+            "NAME",
+            "interface that carries LHP (EtherType 0x88B5); required",
+            [](C& c, const std::string& v) { c.interface = ParseInterfaceName(v); },
+            [](const C& c) { return c.interface; });
+        s.Add(
+            "public-address",
+            "IPV4",
+            "address shared by n-to-1 clients; required unless address-mode is 1-to-1",
+            [](C& c, const std::string& v) { c.publicAddress = ParseOptionalIpv4(v); },
+            [](const C& c) { return FormatOptionalIpv4(c.publicAddress); });
+        s.Add(
+            "address-mode",
+            "MODE",
+            "n-to-1, 1-to-1 or mixed (clients choose)",
+            [](C& c, const std::string& v) { c.addressMode = ParseAddressMode(v, true); },
+            [](const C& c) { return std::string(AddressModeName(c.addressMode)); });
+        s.Add(
+            "address-pool",
+            "LIST",
+            "IPv4 addresses/prefixes for 1-to-1 clients",
+            [](C& c, const std::string& v)
+            { c.addressPool = ParseList<IpPrefix>(v, ParseIpv4Prefix, true); },
+            [](const C& c)
+            { return FormatList(c.addressPool, [](const IpPrefix& p) { return p.ToString(); }); });
+        s.Add(
+            "allow-mac",
+            "LIST",
+            "client MACs that may register; empty = all",
+            [](C& c, const std::string& v)
+            { c.allowMac = ParseList<MacAddress>(v, ParseMacValue, true); },
+            [](const C& c) { return FormatList(c.allowMac, FormatMac); });
+        s.Add(
+            "sockets-per-client",
+            "N",
+            "open sockets each client may hold",
+            [](C& c, const std::string& v)
+            { c.socketsPerClient = static_cast<unsigned>(ParseUnsigned(v, 1, 65535)); },
+            [](const C& c) { return std::to_string(c.socketsPerClient); });
+        s.Add(
+            "allow-listen",
+            "yes|no",
+            "whether clients may listen (servers, active FTP)",
+            [](C& c, const std::string& v) { c.allowListen = ParseBool(v); },
+            [](const C& c) { return std::string(c.allowListen ? "yes" : "no"); });
+        s.Add(
+            "allow-bind-ports",
+            "LIST",
+            "ports clients may bind, e.g. 1024-65535, 8080; or none",
+            [](C& c, const std::string& v)
+            { c.allowBindPorts = ParseList<PortRange>(v, ParsePortRange, false); },
+            [](const C& c)
+            {
+                return c.allowBindPorts.empty()
+                           ? std::string("none")
+                           : FormatList(c.allowBindPorts,
+                                        [](const PortRange& r) { return r.ToString(); });
+            });
+        s.Add(
+            "allow-destinations",
+            "LIST",
+            "CIDR[:ports] clients may reach, e.g. 0.0.0.0/0, [::/0]:443; or none",
+            [](C& c, const std::string& v)
+            { c.allowDestinations = ParseList<DestinationRule>(v, ParseDestinationRule, false); },
+            [](const C& c)
+            {
+                return c.allowDestinations.empty()
+                           ? std::string("none")
+                           : FormatList(c.allowDestinations,
+                                        [](const DestinationRule& r) { return r.ToString(); });
+            });
+        s.Add(
+            "log-level",
+            "LEVEL",
+            "error, warning, info or debug",
+            [](C& c, const std::string& v) { c.logLevel = ParseLevel(v); },
+            [](const C& c) { return std::string(LogLevelName(c.logLevel)); });
+        s.Add(
+            "pcap",
+            "FILE",
+            "write every LHP frame to this pcap file; empty = none",
+            [](C& c, const std::string& v) { c.pcap = v; },
+            [](const C& c) { return c.pcap; });
+        s.Add(
+            "user",
+            "NAME",
+            "drop privileges to this user after opening the interface; empty = stay",
+            [](C& c, const std::string& v) { c.user = v; },
+            [](const C& c) { return c.user; });
+        return s;
+    }();
+    return schema;
+}
+
+const ConfigSchema<ClientConfig>&
+ClientSchema()
+{
+    static const ConfigSchema<ClientConfig> schema = []
+    {
+        using C = ClientConfig;
+        ConfigSchema<C> s;
+        s.Add(
+            "interface",
+            "NAME",
+            "interface that carries LHP (EtherType 0x88B5); required",
+            [](C& c, const std::string& v) { c.interface = ParseInterfaceName(v); },
+            [](const C& c) { return c.interface; });
+        s.Add(
+            "server-mac",
+            "MAC",
+            "MAC address of resoa-serverd's interface; required",
+            [](C& c, const std::string& v)
+            { c.serverMac = v.empty() ? std::nullopt : std::optional(ParseMacValue(v)); },
+            [](const C& c) { return c.serverMac ? FormatMac(*c.serverMac) : std::string(); });
+        s.Add(
+            "unix-socket",
+            "PATH",
+            "UNIX socket the LD_PRELOAD shim connects to",
+            [](C& c, const std::string& v)
+            {
+                if (v.empty() || v[0] != '/' || v.size() > kMaxUnixPath)
+                {
+                    throw BadValue("expected an absolute path of at most 107 bytes");
+                }
+                c.unixSocket = v;
+            },
+            [](const C& c) { return c.unixSocket; });
+        s.Add(
+            "address-mode",
+            "MODE",
+            "n-to-1 (share the server's address) or 1-to-1 (own address)",
+            [](C& c, const std::string& v) { c.addressMode = ParseAddressMode(v, false); },
+            [](const C& c) { return std::string(AddressModeName(c.addressMode)); });
+        s.Add(
+            "requested-address",
+            "IPV4",
+            "address to ask for in 1-to-1 mode; empty = any from the pool",
+            [](C& c, const std::string& v) { c.requestedAddress = ParseOptionalIpv4(v); },
+            [](const C& c) { return FormatOptionalIpv4(c.requestedAddress); });
+        s.Add(
+            "log-level",
+            "LEVEL",
+            "error, warning, info or debug",
+            [](C& c, const std::string& v) { c.logLevel = ParseLevel(v); },
+            [](const C& c) { return std::string(LogLevelName(c.logLevel)); });
+        s.Add(
+            "pcap",
+            "FILE",
+            "write every LHP frame to this pcap file; empty = none",
+            [](C& c, const std::string& v) { c.pcap = v; },
+            [](const C& c) { return c.pcap; });
+        return s;
+    }();
+    return schema;
+}
+
+void
+ValidateServer(const ServerConfig& c)
+{
+    if (c.interface.empty())
+    {
+        throw ConfigError("interface: required (config file or --interface)");
+    }
+    if (c.addressMode != AddressMode::OneTo1 && !c.publicAddress)
+    {
+        throw ConfigError(std::string("public-address: required with address-mode ") +
+                          AddressModeName(c.addressMode));
+    }
+    if (c.addressMode != AddressMode::NTo1 && c.addressPool.empty())
+    {
+        throw ConfigError(std::string("address-pool: required with address-mode ") +
+                          AddressModeName(c.addressMode));
+    }
+}
+
+void
+ValidateClient(const ClientConfig& c)
+{
+    if (c.interface.empty())
+    {
+        throw ConfigError("interface: required (config file or --interface)");
+    }
+    if (!c.serverMac)
+    {
+        throw ConfigError("server-mac: required (config file or --server-mac)");
+    }
+    if (c.requestedAddress && c.addressMode != AddressMode::OneTo1)
+    {
+        throw ConfigError("requested-address: only valid with address-mode 1-to-1");
+    }
+}
+
+std::string
+HelpText(const std::string& program, const std::string& summary, const std::string& keys)
+{
+    return "Usage: " + program + " [--config FILE] [--check-config] [--KEY VALUE]...\n\n" +
+           summary +
+           "\n\nEvery KEY is also a config-file key (`key = value`, # comments); flags override "
+           "the file.\nLists are separated by commas or blanks.\n\n"
+           "  --config FILE                     read settings from FILE\n"
+           "  --check-config                    validate, print the effective config, exit\n"
+           "  --help                            print this help\n" +
+           keys + "\nExit status: 0 ok, 2 bad configuration.\n";
+}
+
+/// The shared main-entry logic; T is ServerConfig or ClientConfig.
+template<typename T, typename Parse, typename Format>
+std::optional<int>
+Load(const char* program,
+     const std::string& help,
+     int argc,
+     const char* const* argv,
+     T& config,
+     std::ostream& out,
+     std::ostream& err,
+     Parse parse,
+     Format format)
+{
+    try
+    {
+        const CommandLine line = ParseCommandLine(argc, argv);
+        if (line.help)
+        {
+            out << help;
+            return 0;
+        }
+        std::vector<ConfigSetting> settings;
+        if (line.configFile)
+        {
+            settings = ReadConfigFile(*line.configFile);
+        }
+        settings.insert(settings.end(), line.settings.begin(), line.settings.end());
+        config = parse(settings);
+        if (line.checkConfig)
+        {
+            out << format(config);
+            return 0;
+        }
+        return std::nullopt;
+    }
+    catch (const ConfigError& e)
+    {
+        err << program << ": " << e.what() << "\n";
+        return 2;
+    }
+}
+
+} // namespace
+
+const char*
+AddressModeName(AddressMode mode)
+{
+    switch (mode)
+    {
+        case AddressMode::NTo1:
+            return "n-to-1";
+        case AddressMode::OneTo1:
+            return "1-to-1";
+        case AddressMode::Mixed:
+            return "mixed";
+    }
+    return "?";
+}
+
+ServerConfig::ServerConfig()
+    : allowDestinations{ParseDestinationRule("0.0.0.0/0"), ParseDestinationRule("::/0")}
+{
+}
+
+ServerConfig
+ParseServerConfig(const std::vector<ConfigSetting>& settings)
+{
+    ServerConfig config;
+    ServerSchema().Apply(config, settings);
+    ValidateServer(config);
+    return config;
+}
+
+ClientConfig
+ParseClientConfig(const std::vector<ConfigSetting>& settings)
+{
+    ClientConfig config;
+    ClientSchema().Apply(config, settings);
+    ValidateClient(config);
+    return config;
+}
+
+std::string
+FormatServerConfig(const ServerConfig& config)
+{
+    return ServerSchema().Format(config);
+}
+
+std::string
+FormatClientConfig(const ClientConfig& config)
+{
+    return ClientSchema().Format(config);
+}
+
+std::string
+ServerHelpText()
+{
+    return HelpText("resoa-serverd",
+                    "Runs the ReSoA server: executes its clients' socket calls on this host's "
+                    "TCP/IP stack.",
+                    ServerSchema().Help(ServerConfig()));
+}
+
+std::string
+ClientHelpText()
+{
+    return HelpText("resoa-clientd",
+                    "Runs the ReSoA client: exports resoa-serverd's sockets to local programs "
+                    "(resoa-run).",
+                    ClientSchema().Help(ClientConfig()));
+}
+
+std::optional<int>
+LoadServerConfig(
+    int argc, const char* const* argv, ServerConfig& config, std::ostream& out, std::ostream& err)
+{
+    return Load("resoa-serverd",
+                ServerHelpText(),
+                argc,
+                argv,
+                config,
+                out,
+                err,
+                ParseServerConfig,
+                FormatServerConfig);
+}
+
+std::optional<int>
+LoadClientConfig(
+    int argc, const char* const* argv, ClientConfig& config, std::ostream& out, std::ostream& err)
+{
+    return Load("resoa-clientd",
+                ClientHelpText(),
+                argc,
+                argv,
+                config,
+                out,
+                err,
+                ParseClientConfig,
+                FormatClientConfig);
+}
+
+} // namespace realnet
+} // namespace resoa

@@ -1,0 +1,402 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ *
+ * The daemons' configuration: file + flags precedence, every bad value named, --help and
+ * --check-config.
+ */
+#include "config-parser.h"
+#include "config-values.h"
+#include "daemon-config.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace resoa
+{
+namespace test
+{
+namespace
+{
+
+using namespace realnet;
+
+/// A config file in the test's temporary directory, removed afterwards.
+class TempFile
+{
+  public:
+    explicit TempFile(const std::string& text)
+        : m_path(::testing::TempDir() + "resoa-config-" + std::to_string(::getpid()) + "-" +
+                 std::to_string(s_counter++) + ".conf")
+    {
+        std::ofstream(m_path) << text;
+    }
+    ~TempFile()
+    {
+        ::unlink(m_path.c_str());
+    }
+    const std::string& Path() const
+    {
+        return m_path;
+    }
+
+  private:
+    static inline int s_counter = 0;
+    std::string m_path;
+};
+
+/// argv for the Load functions.
+struct Args
+{
+    explicit Args(std::vector<std::string> args)
+        : strings(std::move(args))
+    {
+        strings.insert(strings.begin(), "resoa-test");
+        for (const auto& s : strings)
+        {
+            pointers.push_back(s.c_str());
+        }
+    }
+    int Argc() const
+    {
+        return static_cast<int>(pointers.size());
+    }
+    std::vector<std::string> strings;
+    std::vector<const char*> pointers;
+};
+
+struct Loaded
+{
+    std::optional<int> exit;
+    ServerConfig config;
+    std::string out;
+    std::string err;
+};
+
+Loaded
+LoadServer(const std::vector<std::string>& args)
+{
+    Args a(args);
+    Loaded result;
+    std::ostringstream out;
+    std::ostringstream err;
+    result.exit = LoadServerConfig(a.Argc(), a.pointers.data(), result.config, out, err);
+    result.out = out.str();
+    result.err = err.str();
+    return result;
+}
+
+std::string
+ClientError(const std::vector<std::string>& args)
+{
+    Args a(args);
+    ClientConfig config;
+    std::ostringstream out;
+    std::ostringstream err;
+    const auto exit = LoadClientConfig(a.Argc(), a.pointers.data(), config, out, err);
+    return exit == 2 ? err.str() : "exit " + (exit ? std::to_string(*exit) : "none");
+}
+
+const std::string kMinimalServer = "interface = eth0\npublic-address = 198.51.100.1\n";
+
+TEST(DaemonConfig, FlagsOverrideTheFile)
+{
+    TempFile file("# resoa-serverd test config\n"
+                  "\n"
+                  "interface = eth0   # the access network\n"
+                  "public-address = 198.51.100.1\n"
+                  "sockets-per-client = 10\n"
+                  "log-level = debug\n"
+                  "allow-mac = 02:00:00:00:00:01, 02-00-00-00-00-02\n");
+    const Loaded l =
+        LoadServer({"--config", file.Path(), "--interface=eth1", "--sockets-per-client", "20"});
+    ASSERT_FALSE(l.exit.has_value()) << l.err;
+    EXPECT_EQ(l.config.interface, "eth1");         // flag wins
+    EXPECT_EQ(l.config.socketsPerClient, 20u);     // flag wins, separate-value form
+    EXPECT_EQ(l.config.logLevel, LogLevel::Debug); // from the file
+    EXPECT_EQ(l.config.publicAddress, 0xC6336401u);
+    ASSERT_EQ(l.config.allowMac.size(), 2u);
+    EXPECT_EQ(FormatMac(l.config.allowMac[1]), "02:00:00:00:00:02");
+    // Defaults where neither said anything.
+    EXPECT_EQ(l.config.addressMode, AddressMode::NTo1);
+    EXPECT_TRUE(l.config.allowListen);
+    ASSERT_EQ(l.config.allowBindPorts.size(), 1u);
+    EXPECT_EQ(l.config.allowBindPorts[0].ToString(), "1024-65535");
+    EXPECT_TRUE(l.err.empty());
+}
+
+TEST(DaemonConfig, EveryServerKeyParses)
+{
+    const ServerConfig c = ParseServerConfig(ParseConfigText(
+        "interface = lan0\n"
+        "public-address = 203.0.113.7\n"
+        "address-mode = mixed\n"
+        "address-pool = 203.0.113.16/28 203.0.113.40\n"
+        "allow-mac =\n"
+        "sockets-per-client = 65535\n"
+        "allow-listen = no\n"
+        "allow-bind-ports = 8080, 20000-20100\n"
+        "allow-destinations = 10.0.0.0/8:80-443, [2001:db8::/32]:443, 192.0.2.1, ::/0\n"
+        "log-level = warning\n"
+        "pcap = /tmp/serverd.pcap\n"
+        "user = nobody\n",
+        "serverd.conf"));
+    EXPECT_EQ(c.addressMode, AddressMode::Mixed);
+    ASSERT_EQ(c.addressPool.size(), 2u);
+    EXPECT_TRUE(c.addressPool[0].ContainsIpv4(0xCB00711F));  // 203.0.113.31
+    EXPECT_FALSE(c.addressPool[0].ContainsIpv4(0xCB007120)); // 203.0.113.32
+    EXPECT_EQ(c.addressPool[1].length, 32u);
+    EXPECT_TRUE(c.allowMac.empty());
+    EXPECT_EQ(c.socketsPerClient, 65535u);
+    EXPECT_FALSE(c.allowListen);
+    ASSERT_EQ(c.allowBindPorts.size(), 2u);
+    EXPECT_TRUE(c.allowBindPorts[0].Contains(8080));
+    EXPECT_FALSE(c.allowBindPorts[0].Contains(8081));
+    EXPECT_TRUE(c.allowBindPorts[1].Contains(20100));
+    ASSERT_EQ(c.allowDestinations.size(), 4u);
+    EXPECT_EQ(c.allowDestinations[0].ToString(), "10.0.0.0/8:80-443");
+    EXPECT_TRUE(c.allowDestinations[0].prefix.ContainsIpv4(0x0A010203));
+    EXPECT_FALSE(c.allowDestinations[0].ports.Contains(8080));
+    EXPECT_EQ(c.allowDestinations[1].prefix.family, AF_INET6);
+    EXPECT_EQ(c.allowDestinations[1].ToString(), "[2001:db8::/32]:443");
+    EXPECT_EQ(c.allowDestinations[2].ToString(), "192.0.2.1/32");
+    EXPECT_EQ(c.allowDestinations[3].ToString(), "::/0");
+    EXPECT_EQ(c.logLevel, LogLevel::Warning);
+    EXPECT_EQ(c.pcap, "/tmp/serverd.pcap");
+    EXPECT_EQ(c.user, "nobody");
+}
+
+/// A bad value must be refused with exit 2 and one line naming the key and the value.
+struct BadCase
+{
+    std::string key;
+    std::string value;
+    std::string expected; //!< part of the explanation
+};
+
+TEST(DaemonConfig, EveryBadServerValueIsRejectedNamingTheKey)
+{
+    const std::vector<BadCase> cases = {
+        {"interface", "a-name-of-16-chr", "interface name"},
+        {"interface", "eth0:1", "interface name"},
+        {"public-address", "198.51.100", "IPv4 address"},
+        {"public-address", "2001:db8::1", "IPv4 address"},
+        {"address-mode", "n-to-n", "n-to-1, 1-to-1 or mixed"},
+        {"address-pool", "203.0.113.0/33", "CIDR prefix"},
+        {"address-pool", "2001:db8::/64", "IPv4"},
+        {"address-pool", "203.0.113.1/24", "host bits"},
+        {"allow-mac", "02:00:00:00:00", "MAC address"},
+        {"allow-mac", "02:00:00:00:00:01,zz:00:00:00:00:02", "item 'zz:00:00:00:00:02'"},
+        {"sockets-per-client", "0", "from 1 to 65535"},
+        {"sockets-per-client", "65536", "from 1 to 65535"},
+        {"sockets-per-client", "-3", "integer"},
+        {"sockets-per-client", "12abc", "integer"},
+        {"allow-listen", "maybe", "yes or no"},
+        {"allow-bind-ports", "0-100", "port range"},
+        {"allow-bind-ports", "2000-1000", "port range"},
+        {"allow-bind-ports", "70000", "port range"},
+        {"allow-bind-ports", "", "or 'none'"},
+        {"allow-destinations", "10.0.0.0/8:0-80", "port range"},
+        {"allow-destinations", "[2001:db8::/32]443", "[IPV6-PREFIX]:PORTS"},
+        {"allow-destinations", "example.com", "CIDR prefix"},
+        {"allow-destinations", "", "or 'none'"},
+        {"log-level", "verbose", "error, warning, info or debug"},
+    };
+    for (const BadCase& c : cases)
+    {
+        SCOPED_TRACE(c.key + " = " + c.value);
+        // As a flag ...
+        const Loaded flag = LoadServer(
+            {"--interface=eth0", "--public-address=198.51.100.1", "--" + c.key + "=" + c.value});
+        EXPECT_EQ(flag.exit, 2);
+        EXPECT_EQ(flag.err.rfind("resoa-serverd: --" + c.key + ": bad value '" + c.value + "'", 0),
+                  0u)
+            << flag.err;
+        EXPECT_NE(flag.err.find(c.expected), std::string::npos) << flag.err;
+        EXPECT_EQ(std::count(flag.err.begin(), flag.err.end(), '\n'), 1) << "one line";
+        // ... and in a file, where the line number is named too.
+        TempFile file(kMinimalServer + c.key + " = " + c.value + "\n");
+        const Loaded fromFile = LoadServer({"--config", file.Path()});
+        EXPECT_EQ(fromFile.exit, 2);
+        EXPECT_NE(fromFile.err.find(file.Path() + ":3: " + c.key + ": bad value"),
+                  std::string::npos)
+            << fromFile.err;
+    }
+}
+
+TEST(DaemonConfig, StructuralMistakesAreNamed)
+{
+    Loaded l = LoadServer({"--interface=eth0", "--public-address=198.51.100.1", "--colour=red"});
+    EXPECT_EQ(l.exit, 2);
+    EXPECT_EQ(l.err, "resoa-serverd: --colour: unknown key (see --help)\n");
+
+    TempFile noEquals(kMinimalServer + "allow-listen yes\n");
+    l = LoadServer({"--config", noEquals.Path()});
+    EXPECT_EQ(l.exit, 2);
+    EXPECT_NE(l.err.find(noEquals.Path() + ":3: expected 'key = value'"), std::string::npos)
+        << l.err;
+
+    l = LoadServer({"--config", "/nonexistent/resoa.conf"});
+    EXPECT_EQ(l.exit, 2);
+    EXPECT_NE(l.err.find("/nonexistent/resoa.conf: cannot read config file"), std::string::npos);
+
+    l = LoadServer({"--interface"});
+    EXPECT_EQ(l.exit, 2);
+    EXPECT_EQ(l.err, "resoa-serverd: --interface: missing value\n");
+
+    l = LoadServer({"--interface", "--check-config"}); // a flag is not a value
+    EXPECT_EQ(l.exit, 2);
+    EXPECT_NE(l.err.find("--interface: missing value"), std::string::npos);
+
+    l = LoadServer({"eth0"});
+    EXPECT_EQ(l.exit, 2);
+    EXPECT_NE(l.err.find("unexpected argument 'eth0'"), std::string::npos);
+}
+
+TEST(DaemonConfig, MissingRequiredServerKeysAreNamed)
+{
+    Loaded l = LoadServer({"--public-address=198.51.100.1"});
+    EXPECT_EQ(l.exit, 2);
+    EXPECT_NE(l.err.find("interface: required"), std::string::npos) << l.err;
+
+    l = LoadServer({"--interface=eth0"});
+    EXPECT_EQ(l.exit, 2);
+    EXPECT_NE(l.err.find("public-address: required with address-mode n-to-1"), std::string::npos)
+        << l.err;
+
+    l = LoadServer({"--interface=eth0", "--address-mode=1-to-1"});
+    EXPECT_EQ(l.exit, 2);
+    EXPECT_NE(l.err.find("address-pool: required with address-mode 1-to-1"), std::string::npos)
+        << l.err;
+
+    l = LoadServer({"--interface=eth0", "--address-mode=1-to-1", "--address-pool=192.0.2.0/28"});
+    EXPECT_FALSE(l.exit.has_value()) << l.err; // 1-to-1 needs no public-address
+}
+
+TEST(DaemonConfig, ClientKeysAndMistakes)
+{
+    Args a({"--interface=wlan0",
+            "--server-mac=02:00:00:00:00:02",
+            "--address-mode=1-to-1",
+            "--requested-address=192.0.2.9",
+            "--unix-socket=/tmp/clientd.sock",
+            "--pcap=/tmp/c.pcap",
+            "--log-level=error"});
+    ClientConfig c;
+    std::ostringstream out;
+    std::ostringstream err;
+    ASSERT_FALSE(LoadClientConfig(a.Argc(), a.pointers.data(), c, out, err).has_value())
+        << err.str();
+    EXPECT_EQ(c.interface, "wlan0");
+    EXPECT_EQ(FormatMac(*c.serverMac), "02:00:00:00:00:02");
+    EXPECT_EQ(c.addressMode, AddressMode::OneTo1);
+    EXPECT_EQ(c.requestedAddress, 0xC0000209u);
+    EXPECT_EQ(c.unixSocket, "/tmp/clientd.sock");
+    EXPECT_EQ(c.logLevel, LogLevel::Error);
+
+    const std::string mac = "--server-mac=02:00:00:00:00:02";
+    EXPECT_NE(ClientError({"--interface=wlan0"}).find("server-mac: required"), std::string::npos);
+    EXPECT_NE(ClientError({mac}).find("interface: required"), std::string::npos);
+    EXPECT_NE(ClientError({"--interface=wlan0", "--server-mac=02:00:00:00:00:0g"})
+                  .find("--server-mac: bad value '02:00:00:00:00:0g': expected a MAC address"),
+              std::string::npos);
+    EXPECT_NE(ClientError({"--interface=wlan0", mac, "--address-mode=mixed"})
+                  .find("--address-mode: bad value 'mixed': expected n-to-1 or 1-to-1"),
+              std::string::npos);
+    EXPECT_NE(ClientError({"--interface=wlan0", mac, "--requested-address=192.0.2.9"})
+                  .find("requested-address: only valid with address-mode 1-to-1"),
+              std::string::npos);
+    EXPECT_NE(ClientError({"--interface=wlan0", mac, "--unix-socket=clientd.sock"})
+                  .find("--unix-socket: bad value 'clientd.sock': expected an absolute path"),
+              std::string::npos);
+    EXPECT_NE(ClientError({"--interface=wlan0", mac, "--user=nobody"}).find("--user: unknown key"),
+              std::string::npos)
+        << "user is a serverd key only";
+}
+
+TEST(DaemonConfig, CheckConfigPrintsTheEffectiveConfigWhichParsesBack)
+{
+    TempFile file(kMinimalServer + "allow-bind-ports = none\nallow-listen = off\n");
+    const Loaded l = LoadServer({"--config", file.Path(), "--check-config", "--pcap=/tmp/x.pcap"});
+    ASSERT_EQ(l.exit, 0) << l.err;
+    EXPECT_TRUE(l.err.empty());
+    EXPECT_EQ(l.out,
+              "interface = eth0\n"
+              "public-address = 198.51.100.1\n"
+              "address-mode = n-to-1\n"
+              "address-pool = \n"
+              "allow-mac = \n"
+              "sockets-per-client = 64\n"
+              "allow-listen = no\n"
+              "allow-bind-ports = none\n"
+              "allow-destinations = 0.0.0.0/0, ::/0\n"
+              "log-level = info\n"
+              "pcap = /tmp/x.pcap\n"
+              "user = \n");
+    // What --check-config prints is itself a valid config file with the same meaning.
+    const ServerConfig again = ParseServerConfig(ParseConfigText(l.out, "printed"));
+    EXPECT_EQ(FormatServerConfig(again), l.out);
+
+    // A bad config: exit 2, nothing on stdout.
+    const Loaded bad = LoadServer({"--config", file.Path(), "--check-config", "--user"});
+    EXPECT_EQ(bad.exit, 2);
+    EXPECT_TRUE(bad.out.empty());
+}
+
+TEST(DaemonConfig, HelpListsEveryKeyAndExitsZero)
+{
+    const Loaded l = LoadServer({"--help", "--no-such-key=1"});
+    ASSERT_EQ(l.exit, 0);
+    for (const char* key : {"--interface NAME",
+                            "--public-address",
+                            "--address-mode",
+                            "--address-pool",
+                            "--allow-mac",
+                            "--sockets-per-client",
+                            "--allow-listen",
+                            "--allow-bind-ports",
+                            "--allow-destinations",
+                            "--log-level",
+                            "--pcap",
+                            "--user",
+                            "--config FILE",
+                            "--check-config"})
+    {
+        EXPECT_NE(l.out.find(key), std::string::npos) << key;
+    }
+    EXPECT_NE(l.out.find("[64]"), std::string::npos) << "defaults are shown";
+    EXPECT_NE(ClientHelpText().find("--server-mac MAC"), std::string::npos);
+    EXPECT_NE(ClientHelpText().find("--unix-socket PATH"), std::string::npos);
+    EXPECT_EQ(ClientHelpText().find("--user"), std::string::npos);
+}
+
+TEST(ConfigValues, Parsers)
+{
+    EXPECT_TRUE(ParseBool("on"));
+    EXPECT_FALSE(ParseBool("0"));
+    EXPECT_THROW(ParseBool("Yes please"), BadValue);
+    EXPECT_EQ(ParseUnsigned("42", 1, 100), 42u);
+    EXPECT_THROW(ParseUnsigned("", 0, 1), BadValue);
+    EXPECT_THROW(ParseUnsigned("99999999999999999999", 0, 1), BadValue);
+    EXPECT_EQ(FormatIpv4(ParseIpv4("192.0.2.255")), "192.0.2.255");
+    EXPECT_EQ(ParsePortRange("80").ToString(), "80");
+    EXPECT_THROW(ParsePortRange("80-"), BadValue);
+    EXPECT_EQ(ParseIpPrefix("2001:db8::/32").ToString(), "2001:db8::/32");
+    const IpPrefix v6 = ParseIpPrefix("2001:db8::/33");
+    std::uint8_t inside[16] = {0x20, 0x01, 0x0d, 0xb8, 0x7f};
+    std::uint8_t outside[16] = {0x20, 0x01, 0x0d, 0xb8, 0x80};
+    EXPECT_TRUE(v6.Contains(AF_INET6, inside));
+    EXPECT_FALSE(v6.Contains(AF_INET6, outside));
+    EXPECT_FALSE(v6.Contains(AF_INET, inside));
+    EXPECT_EQ(SplitList(" a, b,,c\td "), (std::vector<std::string>{"a", "b", "c", "d"}));
+    EXPECT_EQ(ParseMac("02:00:5E:00:00:0a"), (MacAddress{0x02, 0x00, 0x5e, 0x00, 0x00, 0x0a}));
+    EXPECT_FALSE(ParseMac("02:00-5e:00:00:0a").has_value());
+    EXPECT_FALSE(ParseMac("02:00:5e:00:00:0a:").has_value());
+}
+
+} // namespace
+} // namespace test
+} // namespace resoa
