@@ -7,6 +7,7 @@
 #include "ns3/ipv4.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
+#include "ns3/nstime.h"
 #include "ns3/simulator.h"
 #include "ns3/uinteger.h"
 
@@ -51,6 +52,19 @@ ResoaServer::GetTypeId()
                           UintegerValue(d.clientWindowBytes),
                           MakeUintegerAccessor(&ResoaServer::m_clientWindow),
                           MakeUintegerChecker<uint32_t>(1024))
+            .AddAttribute("ClosingTimeout",
+                          "How long a socket the client closed may keep unsent data before it "
+                          "is aborted (a linger bound: a peer that never reads cannot hold "
+                          "server memory).",
+                          TimeValue(NanoSeconds(d.closingTimeout.count())),
+                          MakeTimeAccessor(&ResoaServer::m_closingTimeout),
+                          MakeTimeChecker(MilliSeconds(1)))
+            .AddAttribute("MaxSocketBuffer",
+                          "Largest SO_SNDBUF/SO_RCVBUF a client may set (as Linux's "
+                          "rmem_max/wmem_max); larger values are clamped.",
+                          UintegerValue(d.maxSocketBuffer),
+                          MakeUintegerAccessor(&ResoaServer::m_maxSocketBuffer),
+                          MakeUintegerChecker<int32_t>(1024))
             .AddTraceSource("Request",
                             "An EP message from a client: session, type, rsockID.",
                             MakeTraceSourceAccessor(&ResoaServer::m_requestTrace),
@@ -75,6 +89,8 @@ ResoaServer::ResoaServer()
     , m_allowNTo1(true)
     , m_socketLimit(64)
     , m_clientWindow(131072)
+    , m_closingTimeout(Seconds(60))
+    , m_maxSocketBuffer(4 << 20)
     , m_running(false)
     , m_lastOpen(0)
 {
@@ -169,6 +185,8 @@ ResoaServer::StartApplication()
     }
     cfg.socketLimit = m_socketLimit;
     cfg.clientWindowBytes = m_clientWindow;
+    cfg.closingTimeout = resoa::Duration(m_closingTimeout.GetNanoSeconds());
+    cfg.maxSocketBuffer = m_maxSocketBuffer;
     cfg.maxMessageSize = m_lhps.front()->GetConfig().maxPayload;
 
     m_stack = std::make_unique<Ns3EpSocketStack>(GetNode());

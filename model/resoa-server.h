@@ -106,6 +106,8 @@ class ResoaServer : public Application
     bool m_allowNTo1;
     uint32_t m_socketLimit;
     uint32_t m_clientWindow;
+    Time m_closingTimeout;
+    int32_t m_maxSocketBuffer;
     bool m_running;
     std::unique_ptr<Ns3EpSocketStack> m_stack;
     std::unique_ptr<resoa::EpServer> m_engine;

@@ -107,6 +107,65 @@ Bytes(const char* s)
     return v;
 }
 
+/// A client with small buffers: Data chunks of 1000 bytes, 4000-byte windows, 8 sockets.
+inline EpClientConfig
+SmallConfig()
+{
+    EpClientConfig c;
+    c.sendBufferBytes = 4000;
+    c.recvWindowBytes = 4000;
+    c.maxMessageSize = 1000 + kEpHeaderSize;
+    c.socketLimit = 8;
+    return c;
+}
+
+/// Hands a hand-made server message to a client.
+inline void
+Feed(EpClient& c, const EpMessage& m)
+{
+    c.OnMessage(EncodeEpMessage(m));
+}
+
+/// Credit of `bytes` for socket `id`.
+inline EpMessage
+Credit(std::uint32_t id, std::uint32_t bytes)
+{
+    EpMessage m = Msg(EpType::Credit, id);
+    m.value = bytes;
+    return m;
+}
+
+/// Same as Credit (the client tests' name).
+inline EpMessage
+CreditMsg(std::uint32_t id, std::uint32_t bytes)
+{
+    return Credit(id, bytes);
+}
+
+/// Data carrying `bytes` for socket `id`.
+inline EpMessage
+Data(std::uint32_t id, const std::vector<std::uint8_t>& bytes)
+{
+    EpMessage m = Msg(EpType::Data, id);
+    m.payload = bytes;
+    return m;
+}
+
+/// The payloads of every message of `type` in `out`, concatenated.
+inline std::vector<std::uint8_t>
+Payload(const std::vector<Sent>& out, EpType type = EpType::Data)
+{
+    std::vector<std::uint8_t> all;
+    for (const Sent& s : out)
+    {
+        if (s.msg.type == type)
+        {
+            all.insert(all.end(), s.msg.payload.begin(), s.msg.payload.end());
+        }
+    }
+    return all;
+}
+
 } // namespace test
 } // namespace resoa
 

@@ -22,31 +22,6 @@ using Kind = EpClientEvent::Kind;
 const EpAddress kPeer = EpAddress::Ipv4(0xC6336407, 80); // 198.51.100.7:80
 const EpAddress kLocal = EpAddress::Ipv4(0xCB007101, 40001);
 
-EpClientConfig
-SmallConfig()
-{
-    EpClientConfig c;
-    c.sendBufferBytes = 4000;
-    c.recvWindowBytes = 4000;
-    c.maxMessageSize = 1000 + kEpHeaderSize; // Data chunks of 1000 bytes
-    c.socketLimit = 8;
-    return c;
-}
-
-void
-Feed(EpClient& c, const EpMessage& m)
-{
-    c.OnMessage(EncodeEpMessage(m));
-}
-
-EpMessage
-CreditMsg(std::uint32_t id, std::uint32_t bytes)
-{
-    EpMessage m = Msg(EpType::Credit, id);
-    m.value = bytes;
-    return m;
-}
-
 EpMessage
 DataMsg(std::uint32_t id, const std::vector<std::uint8_t>& bytes)
 {

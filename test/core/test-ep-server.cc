@@ -107,36 +107,6 @@ struct Rig
     EpServer server;
 };
 
-EpMessage
-Credit(std::uint32_t id, std::uint32_t bytes)
-{
-    EpMessage m = Msg(EpType::Credit, id);
-    m.value = bytes;
-    return m;
-}
-
-EpMessage
-Data(std::uint32_t id, const std::vector<std::uint8_t>& bytes)
-{
-    EpMessage m = Msg(EpType::Data, id);
-    m.payload = bytes;
-    return m;
-}
-
-std::vector<std::uint8_t>
-Payload(const std::vector<Sent>& out, EpType type = EpType::Data)
-{
-    std::vector<std::uint8_t> all;
-    for (const Sent& s : out)
-    {
-        if (s.msg.type == type)
-        {
-            all.insert(all.end(), s.msg.payload.begin(), s.msg.payload.end());
-        }
-    }
-    return all;
-}
-
 TEST(EpServer, RegisterNTo1GivesServerAddressAndLimit)
 {
     Rig r;

@@ -115,36 +115,6 @@ struct Rig
     EpServer server;
 };
 
-EpMessage
-Credit(std::uint32_t id, std::uint32_t bytes)
-{
-    EpMessage m = Msg(EpType::Credit, id);
-    m.value = bytes;
-    return m;
-}
-
-EpMessage
-Data(std::uint32_t id, const std::vector<std::uint8_t>& bytes)
-{
-    EpMessage m = Msg(EpType::Data, id);
-    m.payload = bytes;
-    return m;
-}
-
-std::vector<std::uint8_t>
-Payload(const std::vector<Sent>& out)
-{
-    std::vector<std::uint8_t> all;
-    for (const Sent& s : out)
-    {
-        if (s.msg.type == EpType::Data)
-        {
-            all.insert(all.end(), s.msg.payload.begin(), s.msg.payload.end());
-        }
-    }
-    return all;
-}
-
 std::size_t
 CountType(const std::vector<Sent>& out, EpType t)
 {
