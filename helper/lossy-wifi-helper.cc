@@ -33,7 +33,8 @@ LossyWifiHelper::LossyWifiHelper()
     , m_useErrorModel(false)
 {
     YansWifiChannelHelper channel = YansWifiChannelHelper::Default();
-    m_phy.SetChannel(channel.Create());
+    m_channel = channel.Create();
+    m_phy.SetChannel(m_channel);
     m_phy.SetPcapDataLinkType(WifiPhyHelper::DLT_IEEE802_11_RADIO);
 }
 
@@ -109,7 +110,8 @@ LossyWifiHelper::SetDistance(double meters, bool nakagami, bool minstrel)
     {
         YansWifiChannelHelper channel = YansWifiChannelHelper::Default();
         channel.AddPropagationLoss("ns3::NakagamiPropagationLossModel");
-        m_phy.SetChannel(channel.Create());
+        m_channel = channel.Create();
+        m_phy.SetChannel(m_channel);
     }
 }
 
@@ -194,6 +196,7 @@ LossyWifiHelper::AssignStreams(NetDeviceContainer devices, int64_t stream)
 {
     WifiHelper wifi;
     int64_t used = wifi.AssignStreams(devices, stream);
+    used += YansWifiChannelHelper().AssignStreams(m_channel, stream + used);
     for (const auto& em : m_errorModels)
     {
         if (Ptr<RateErrorModel> rem = DynamicCast<RateErrorModel>(em))

@@ -8,6 +8,7 @@
 #include "ns3/net-device-container.h"
 #include "ns3/node-container.h"
 #include "ns3/object-factory.h"
+#include "ns3/yans-wifi-channel.h"
 #include "ns3/yans-wifi-helper.h"
 
 #include <string>
@@ -63,7 +64,10 @@ class LossyWifiHelper
     void EnablePcap(const std::string& prefix, NetDeviceContainer devices);
 
     /**
-     * Fixes the random streams of the PHYs, MACs and error models of `devices`.
+     * Fixes the random streams of the PHYs, MACs and error models of `devices`, and of the
+     * channel's propagation models (Nakagami fading draws from them; WifiHelper's own
+     * AssignStreams does not reach them, so without this two runs with the same seed and run
+     * in one process differ).
      * \return the number of streams used
      */
     int64_t AssignStreams(NetDeviceContainer devices, int64_t stream);
@@ -72,6 +76,7 @@ class LossyWifiHelper
     void AttachErrorModel(NetDeviceContainer devices);
 
     YansWifiPhyHelper m_phy;
+    Ptr<YansWifiChannel> m_channel; //!< the channel m_phy uses, for AssignStreams
     std::string m_dataMode;
     std::string m_controlMode;
     uint32_t m_macRetries;
