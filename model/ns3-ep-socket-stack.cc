@@ -77,6 +77,12 @@ Ns3EpSocketStack::SetSourceRouting(Ptr<ResoaSourceRouting> routing)
 }
 
 void
+Ns3EpSocketStack::SetTcpConfigurator(std::function<void(Ptr<Socket>)> configure)
+{
+    m_tcpConfigurator = std::move(configure);
+}
+
+void
 Ns3EpSocketStack::AbortAll()
 {
     auto entries = std::move(m_entries);
@@ -293,6 +299,10 @@ Ns3EpSocketStack::Create(resoa::EpSockType type, std::int32_t& error)
     {
         error = resoa::ep_errno::kEnomem;
         return resoa::kEpInvalidHandle;
+    }
+    if (type == resoa::EpSockType::Stream && m_tcpConfigurator)
+    {
+        m_tcpConfigurator(socket);
     }
     error = resoa::ep_errno::kOk;
     return Adopt(socket, type);

@@ -53,6 +53,10 @@ class Ns3EpSocketStack : public resoa::EpSocketStack
     void SetAfterEventCallback(std::function<void()> cb);
     /// Routing decorator used to connect from a bound address (1-to-1 mode); may be null.
     void SetSourceRouting(Ptr<ResoaSourceRouting> routing);
+    /// Runs on every TCP socket this stack creates (the server's own TCP settings, apart from
+    /// the process-wide defaults that baselines in the same simulation use). Accepted
+    /// connections inherit the listener's settings.
+    void SetTcpConfigurator(std::function<void(Ptr<Socket>)> configure);
     /// Closes every socket still open (server stop or crash).
     void AbortAll();
     /// Open sockets, for tests.
@@ -111,6 +115,7 @@ class Ns3EpSocketStack : public resoa::EpSocketStack
     Ptr<Node> m_node;
     resoa::EpServer* m_server = nullptr;
     std::function<void()> m_afterEvent;
+    std::function<void(Ptr<Socket>)> m_tcpConfigurator;
     Ptr<ResoaSourceRouting> m_sourceRouting;
     std::map<resoa::EpHandle, Entry> m_entries;
     resoa::EpHandle m_next = 1; //!< never reset: handles are never reused

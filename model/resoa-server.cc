@@ -9,6 +9,9 @@
 #include "ns3/node.h"
 #include "ns3/nstime.h"
 #include "ns3/simulator.h"
+#include "ns3/string.h"
+#include "ns3/tcp-congestion-ops.h"
+#include "ns3/tcp-socket-base.h"
 #include "ns3/uinteger.h"
 
 namespace ns3
@@ -65,6 +68,31 @@ ResoaServer::GetTypeId()
                           UintegerValue(d.maxSocketBuffer),
                           MakeUintegerAccessor(&ResoaServer::m_maxSocketBuffer),
                           MakeUintegerChecker<int32_t>(1024))
+            .AddAttribute("TcpMinRto",
+                          "The server's own TCP: MinRto of its connections (0 = the node's "
+                          "default). Lets the server's TCP differ from a baseline's "
+                          "process-wide settings in the same simulation.",
+                          TimeValue(Time(0)),
+                          MakeTimeAccessor(&ResoaServer::m_tcpMinRto),
+                          MakeTimeChecker(Time(0)))
+            .AddAttribute("TcpClockGranularity",
+                          "The server's own TCP: ClockGranularity (0 = the node's default). "
+                          "200 ms gives Linux's RTO = SRTT + max(200 ms, 4 RTTVAR).",
+                          TimeValue(Time(0)),
+                          MakeTimeAccessor(&ResoaServer::m_tcpClockGranularity),
+                          MakeTimeChecker(Time(0)))
+            .AddAttribute("TcpDelAckTimeout",
+                          "The server's own TCP: delayed-ACK timeout (0 = the node's "
+                          "default; Linux acks after 40 ms at most).",
+                          TimeValue(Time(0)),
+                          MakeTimeAccessor(&ResoaServer::m_tcpDelAckTimeout),
+                          MakeTimeChecker(Time(0)))
+            .AddAttribute("TcpCongestionControl",
+                          "The server's own TCP: congestion control TypeId, e.g. "
+                          "ns3::TcpCubic (empty = the node's default).",
+                          StringValue(""),
+                          MakeStringAccessor(&ResoaServer::m_tcpCongestionControl),
+                          MakeStringChecker())
             .AddTraceSource("Request",
                             "An EP message from a client: session, type, rsockID.",
                             MakeTraceSourceAccessor(&ResoaServer::m_requestTrace),
@@ -193,6 +221,7 @@ ResoaServer::StartApplication()
     m_engine = std::make_unique<resoa::EpServer>(cfg, *m_stack);
     m_stack->SetServer(m_engine.get());
     m_stack->SetAfterEventCallback([this]() { Drain(); });
+    m_stack->SetTcpConfigurator([this](Ptr<Socket> s) { ConfigureTcp(s); });
     if (m_allowOneToOne)
     {
         m_stack->SetSourceRouting(ResoaSourceRouting::InstallOn(GetNode()));
@@ -292,6 +321,33 @@ ResoaServer::OnSendSpace(uint32_t lhpIndex, LhpProtocol::Handle h)
     {
         resoa::ResumeServerSession(*m_engine, id, it->second.glue);
         Drain();
+    }
+}
+
+void
+ResoaServer::ConfigureTcp(Ptr<Socket> socket) const
+{
+    Ptr<TcpSocketBase> tcp = DynamicCast<TcpSocketBase>(socket);
+    if (!tcp)
+    {
+        return;
+    }
+    if (!m_tcpMinRto.IsZero())
+    {
+        tcp->SetAttribute("MinRto", TimeValue(m_tcpMinRto));
+    }
+    if (!m_tcpClockGranularity.IsZero())
+    {
+        tcp->SetAttribute("ClockGranularity", TimeValue(m_tcpClockGranularity));
+    }
+    if (!m_tcpDelAckTimeout.IsZero())
+    {
+        tcp->SetAttribute("DelAckTimeout", TimeValue(m_tcpDelAckTimeout));
+    }
+    if (!m_tcpCongestionControl.empty())
+    {
+        ObjectFactory f(m_tcpCongestionControl);
+        tcp->SetCongestionControlAlgorithm(f.Create<TcpCongestionOps>());
     }
 }
 

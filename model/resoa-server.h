@@ -95,6 +95,8 @@ class ResoaServer : public Application
     void Drain();
     /// Arms the engine's timer (closing-socket linger) at its next deadline.
     void ArmEngineTimer();
+    /// Applies the server's own TCP attributes to a new TCP socket.
+    void ConfigureTcp(Ptr<Socket> socket) const;
     void OnEngineTimer();
     static resoa::TimePoint Now();
     void TraceCounts();
@@ -107,6 +109,10 @@ class ResoaServer : public Application
     uint32_t m_socketLimit;
     uint32_t m_clientWindow;
     Time m_closingTimeout;
+    Time m_tcpMinRto;
+    Time m_tcpClockGranularity;
+    Time m_tcpDelAckTimeout;
+    std::string m_tcpCongestionControl;
     int32_t m_maxSocketBuffer;
     bool m_running;
     std::unique_ptr<Ns3EpSocketStack> m_stack;
