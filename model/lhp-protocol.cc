@@ -119,6 +119,13 @@ LhpProtocol::GetTypeId()
                                            &LhpProtocol::GetKeepaliveInterval),
                           MakeTimeChecker(MicroSeconds(1)))
             .AddAttribute(
+                "KeepaliveRetry",
+                "Interval at which an unanswered keepalive probe is repeated "
+                "(0 = KeepaliveInterval / 8).",
+                TimeValue(ToTime(d.keepaliveRetry)),
+                MakeTimeAccessor(&LhpProtocol::SetKeepaliveRetry, &LhpProtocol::GetKeepaliveRetry),
+                MakeTimeChecker(Time(0)))
+            .AddAttribute(
                 "DeadTimeout",
                 "Silence after which the peer is declared dead.",
                 TimeValue(ToTime(d.deadTimeout)),
@@ -278,6 +285,8 @@ void LhpProtocol::SetConnectRetries(uint32_t v) { m_config.link.connectRetries =
 uint32_t LhpProtocol::GetConnectRetries() const { return m_config.link.connectRetries; }
 void LhpProtocol::SetKeepaliveInterval(Time v) { m_config.link.keepaliveInterval = ToDuration(v); ApplyConfig(); }
 Time LhpProtocol::GetKeepaliveInterval() const { return ToTime(m_config.link.keepaliveInterval); }
+void LhpProtocol::SetKeepaliveRetry(Time v) { m_config.link.keepaliveRetry = ToDuration(v); ApplyConfig(); }
+Time LhpProtocol::GetKeepaliveRetry() const { return ToTime(m_config.link.keepaliveRetry); }
 void LhpProtocol::SetDeadTimeout(Time v) { m_config.link.deadTimeout = ToDuration(v); ApplyConfig(); }
 Time LhpProtocol::GetDeadTimeout() const { return ToTime(m_config.link.deadTimeout); }
 void LhpProtocol::SetMaxRetransmissions(uint32_t v) { m_config.link.maxRetransmissions = v; ApplyConfig(); }

@@ -185,6 +185,8 @@ class LhpProtocol : public Object
     uint32_t GetConnectRetries() const;
     void SetKeepaliveInterval(Time v);
     Time GetKeepaliveInterval() const;
+    void SetKeepaliveRetry(Time v);
+    Time GetKeepaliveRetry() const;
     void SetDeadTimeout(Time v);
     Time GetDeadTimeout() const;
     void SetMaxRetransmissions(uint32_t v);

@@ -47,7 +47,11 @@ namespace resoa
  */
 struct EpClientConfig
 {
-    std::size_t sendBufferBytes = 131072; //!< per stream socket: unsent + not yet credited
+    /// Per stream socket: unsent + not yet credited. Only the server's Credit frees it, and
+    /// the server batches Credit (EpServerConfig::creditThreshold, 32 KiB by default), so
+    /// keep this well above that threshold: at or below it an upload stalls for good (known
+    /// gap, found by the Linux shim tests; the defaults are safe).
+    std::size_t sendBufferBytes = 131072;
     std::size_t recvWindowBytes = 131072; //!< per socket: credit granted to the server
     std::uint16_t socketLimit = 64;       //!< sockets before Registered says otherwise
     std::size_t maxMessageSize = 1476;    //!< largest EP message (one LHP SDU)

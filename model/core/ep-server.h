@@ -53,8 +53,10 @@ struct EpServerConfig
     std::uint16_t socketLimit = 64;         //!< per client: every socket held, incl. accepted
                                             //!< and Closing ones
     std::size_t clientWindowBytes = 131072; //!< per stream: client Data the server buffers
-    std::size_t creditThreshold = 0;        //!< batch Credit; 0 = clientWindowBytes / 4
-    std::size_t maxMessageSize = 1476;      //!< largest EP message (one LHP SDU)
+    /// Batch Credit; 0 = clientWindowBytes / 4. Must stay below every client's send buffer
+    /// (EpClientConfig::sendBufferBytes), or that client's uploads stall.
+    std::size_t creditThreshold = 0;
+    std::size_t maxMessageSize = 1476; //!< largest EP message (one LHP SDU)
     /// A socket the client closed while its data still waited for TCP (Closing) is aborted
     /// after this long, so a peer that never reads cannot pin it (cf. Linux's FIN_WAIT and
     /// linger bounds). Needs the driver to run HandleDeadline. 0 = abort at the next

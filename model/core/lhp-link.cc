@@ -598,7 +598,14 @@ LhpLink::IsLive() const
 TimePoint
 LhpLink::KeepaliveDue() const
 {
-    return std::max(m_lastReceived, m_lastProbe) + m_config.keepaliveInterval;
+    if (m_lastProbe > m_lastReceived)
+    {
+        // The last probe is unanswered so far: it or its answer may have been lost.
+        Duration retry = m_config.keepaliveRetry > Duration{0} ? m_config.keepaliveRetry
+                                                               : m_config.keepaliveInterval / 8;
+        return m_lastProbe + std::min(retry, m_config.keepaliveInterval);
+    }
+    return m_lastReceived + m_config.keepaliveInterval;
 }
 
 bool

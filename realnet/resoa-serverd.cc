@@ -1,0 +1,187 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ *
+ * resoa-serverd: runs ReSoA clients' socket calls on this host's kernel. LHP on one
+ * interface (AF_PACKET, EtherType 0x88B5), the EP server on kernel sockets, one epoll loop.
+ *
+ * Signals: SIGTERM/SIGINT close every LHP connection in order, wait up to
+ * kShutdownGrace for the closes to be answered, and exit 0. SIGHUP re-reads the config
+ * (file and flags as given at start): log-level, allow-mac, allow-listen, allow-bind-ports
+ * and allow-destinations apply at once; the others need a restart, which is logged.
+ */
+#include "daemon-config.h"
+#include "event-loop.h"
+#include "log.h"
+#include "packet-link.h"
+#include "pcap-writer.h"
+#include "privileges.h"
+#include "server-loop.h"
+#include "server-policy.h"
+
+#include <arpa/inet.h>
+#include <linux/capability.h>
+#include <netinet/in.h>
+#include <signal.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+using namespace resoa;
+using namespace resoa::realnet;
+
+namespace
+{
+
+/// How long SIGTERM waits for the clients to answer the LHP Closes.
+constexpr std::chrono::milliseconds kShutdownGrace{2000};
+
+std::string
+Ipv4Text(std::uint32_t hostOrder)
+{
+    in_addr a{};
+    a.s_addr = htonl(hostOrder);
+    char text[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &a, text, sizeof(text));
+    return text;
+}
+
+/// True if a client may bind a port only CAP_NET_BIND_SERVICE opens (below 1024).
+bool
+NeedsBindService(const ServerConfig& config)
+{
+    for (const PortRange& r : config.allowBindPorts)
+    {
+        if (r.first < 1024)
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// The settings SIGHUP cannot change, as text (to tell the operator a restart is needed).
+std::string
+RestartOnly(const ServerConfig& c)
+{
+    std::ostringstream s;
+    s << c.interface << '|' << c.publicAddress.value_or(0) << '|' << AddressModeName(c.addressMode)
+      << '|' << c.socketsPerClient << '|' << c.pcap << '|' << c.user << '|';
+    for (const IpPrefix& p : c.addressPool)
+    {
+        s << p.ToString() << ',';
+    }
+    return s.str();
+}
+
+void
+ApplyPolicy(ServerLoop& server, const ServerConfig& config)
+{
+    server.GetServer().SetCallPolicy(MakeCallPolicy(config));
+    server.GetEndpoint().SetAdmissionHook(MakeMacAdmission(config));
+}
+
+} // namespace
+
+int
+main(int argc, char** argv)
+{
+    ServerConfig config;
+    if (auto code = LoadServerConfig(argc, argv, config, std::cout, std::cerr))
+    {
+        return *code;
+    }
+    Logger log("resoa-serverd", config.logLevel);
+    try
+    {
+        EventLoop loop; // first: signals are blocked before anything else starts
+        PacketLink link(config.interface);
+        std::unique_ptr<PcapWriter> pcap;
+        if (!config.pcap.empty())
+        {
+            pcap = std::make_unique<PcapWriter>(config.pcap, PcapFlush::Manual);
+        }
+        if (!config.user.empty())
+        {
+            // The raw socket is open; keep only what clients' binds may need.
+            std::vector<int> keep;
+            if (NeedsBindService(config))
+            {
+                keep.push_back(CAP_NET_BIND_SERVICE);
+            }
+            log.Info(DropPrivileges(config.user, keep).Describe());
+        }
+
+        ServerLoopConfig loopConfig;
+        loopConfig.server = MakeEpServerConfig(config, loopConfig.endpoint.link.maxPayload);
+        ServerLoop server(loop, link, loopConfig, &log, pcap.get());
+        ApplyPolicy(server, config);
+
+        bool stopping = false;
+        TimePoint stopBy{0};
+        auto stop = [&](int signo)
+        {
+            if (stopping)
+            {
+                return;
+            }
+            log.Info(std::string(signo == SIGINT ? "SIGINT" : "SIGTERM") + ": closing " +
+                     std::to_string(server.SessionCount()) + " session(s)");
+            server.CloseAll();
+            stopping = true;
+            stopBy = EventLoop::Now() + kShutdownGrace;
+        };
+        loop.OnSignal(SIGTERM, stop);
+        loop.OnSignal(SIGINT, stop);
+        loop.OnSignal(
+            SIGHUP,
+            [&](int)
+            {
+                ServerConfig fresh;
+                std::ostringstream out;
+                std::ostringstream err;
+                if (LoadServerConfig(argc, argv, fresh, out, err))
+                {
+                    std::string why = err.str();
+                    while (!why.empty() && why.back() == '\n')
+                    {
+                        why.pop_back();
+                    }
+                    log.Warning("SIGHUP: config not reloaded: " + why);
+                    return;
+                }
+                log.SetLevel(fresh.logLevel);
+                ApplyPolicy(server, fresh);
+                log.Info("SIGHUP: config reloaded (log level, allowed MACs, listen, bind ports, "
+                         "destinations)");
+                if (RestartOnly(fresh) != RestartOnly(config))
+                {
+                    log.Warning("SIGHUP: interface, addresses, socket limit, pcap and user "
+                                "changes take effect after a restart");
+                }
+                config = fresh;
+            });
+
+        log.Info("up on " + link.GetInterfaceName() + " (" + FormatMac(link.GetMac()) + ", MTU " +
+                 std::to_string(link.GetMtu()) + "), " + AddressModeName(config.addressMode) +
+                 ", public address " + Ipv4Text(config.publicAddress.value_or(0)));
+        while (!stopping || (server.SessionCount() > 0 && EventLoop::Now() < stopBy))
+        {
+            loop.RunOnce(stopping ? 50 : -1);
+        }
+        log.Info("stopped; " + std::to_string(server.SessionCount()) +
+                 " session(s) did not answer the close");
+        if (pcap)
+        {
+            pcap->Flush();
+        }
+        return 0;
+    }
+    catch (const std::exception& e)
+    {
+        log.Error(e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,138 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ *
+ * Part of resoa's Linux drivers (realnet/).
+ */
+#ifndef RESOA_REALNET_SERVER_LOOP_H
+#define RESOA_REALNET_SERVER_LOOP_H
+
+#include "ep-lhp-session.h"
+#include "ep-server.h"
+#include "event-loop.h"
+#include "kernel-socket-stack.h"
+#include "lhp-endpoint.h"
+#include "log.h"
+#include "packet-link.h"
+#include "pcap-writer.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+namespace resoa
+{
+namespace realnet
+{
+
+/// Everything a ServerLoop runs with.
+struct ServerLoopConfig
+{
+    /// The LHP side; acceptIncoming is forced on, and link.maxPayload is cut to what the
+    /// interface MTU carries.
+    LhpEndpointConfig endpoint;
+    /// The EP side; maxMessageSize is set to the LHP payload size.
+    EpServerConfig server;
+    EpLhpSessionConfig session;
+    KernelSocketStackConfig stack;
+    /// Most frames taken from the link per readable event.
+    std::size_t maxFramesPerEvent = 256;
+};
+
+/// Counters of the loop itself (the engines have their own).
+struct ServerLoopStats
+{
+    std::uint64_t framesReceived = 0;
+    std::uint64_t framesSent = 0;
+    std::uint64_t framesBlocked = 0; //!< the link had no room: waited for writability
+    std::uint64_t framesDropped = 0; //!< send errors (ENETDOWN...): the ARQ repairs
+    std::uint64_t receiveErrors = 0; //!< PacketLink::Receive threw (e.g. ENETDOWN)
+    std::uint64_t sessionsUp = 0;
+    std::uint64_t sessionsDown = 0;
+    std::uint64_t datagramDrops = 0; //!< semi-reliable SDUs LHP gave up (SemiReliableDrop)
+};
+
+/**
+ * \brief resoa-serverd's core loop, with no protocol logic of its own: one LhpEndpoint fed
+ * from a PacketLink, one EpLhpSession per LHP connection, one EpServer running its calls on
+ * a KernelSocketStack, all on one EventLoop. The glue is model/resoa-server.cc's, over the
+ * core's helpers:
+ *  - a frame from the link: LhpEndpoint::Receive with the source MAC as LhpPeerAddress;
+ *  - endpoint deliveries and events, alternately, in order: Up -> a new session
+ *    (EpServer::OnSessionUp, session id = the LHP handle, never reused), Closed/Dead ->
+ *    OnSessionDown, SendSpace -> ResumeServerSession, each SDU -> EpServer::OnMessage;
+ *  - after that and after every stack event: PumpServerOutgoing into the sessions (which
+ *    sets the server's backpressure), then LhpEndpoint::PollTransmit -> PacketLink::Send
+ *    (a frame the link has no room for waits for writability, in order);
+ *  - one timer at the earliest of the endpoint's and the server's NextDeadline.
+ * All of it runs in the EventLoop's round callback, so it happens once per round whatever
+ * woke the loop. The loop owns the EventLoop's round and timer callbacks.
+ */
+class ServerLoop
+{
+  public:
+    /**
+     * Sets up on \p loop with frames on \p link. \p log and \p pcap are optional (not
+     * owned); everything must outlive the ServerLoop.
+     */
+    ServerLoop(EventLoop& loop,
+               PacketLink& link,
+               ServerLoopConfig config,
+               Logger* log = nullptr,
+               PcapWriter* pcap = nullptr);
+    /// Unwatches the link and clears the loop's callbacks; sockets are closed by the stack.
+    ~ServerLoop();
+
+    ServerLoop(const ServerLoop&) = delete;
+    ServerLoop& operator=(const ServerLoop&) = delete;
+
+    /// Starts an orderly close of every LHP connection (SIGTERM). Run the loop until
+    /// SessionCount() is 0 (or a grace time) to let the Closes go out and be answered.
+    void CloseAll();
+    /// Runs the round's work now (the loop does it after every round by itself).
+    void Round();
+
+    /// Sessions (LHP connections up) now.
+    std::size_t SessionCount() const;
+    EpServer& GetServer();
+    LhpEndpoint& GetEndpoint();
+    KernelSocketStack& GetStack();
+    const ServerLoopStats& GetStats() const;
+
+  private:
+    void OnLinkEvent(std::uint32_t events);
+    void OnTimer();
+    /// Endpoint deliveries and events into the server. \return true if any
+    bool ProcessEndpoint(TimePoint now);
+    void OnEndpointEvent(const LhpEndpointEvent& e);
+    void Transmit(TimePoint now);
+    /// \return false if the link had no room (the frame waits in m_blocked)
+    bool SendFrame(const MacAddress& to, const std::vector<std::uint8_t>& bytes);
+    void ArmTimer();
+
+    struct BlockedFrame
+    {
+        MacAddress to{};
+        std::vector<std::uint8_t> bytes;
+    };
+
+    EventLoop& m_loop;
+    PacketLink& m_link;
+    Logger* m_log;
+    PcapWriter* m_pcap;
+    ServerLoopConfig m_config;
+    KernelSocketStack m_stack;
+    EpServer m_server;
+    LhpEndpoint m_endpoint;
+    std::map<LhpHandle, EpLhpSession> m_sessions;
+    std::vector<ReceivedFrame> m_frames;
+    std::optional<BlockedFrame> m_blocked;
+    std::optional<TimePoint> m_timerAt;
+    ServerLoopStats m_stats;
+};
+
+} // namespace realnet
+} // namespace resoa
+
+#endif // RESOA_REALNET_SERVER_LOOP_H
