@@ -142,6 +142,38 @@ ParseInterfaceName(const std::string& text)
     return text;
 }
 
+/// The "interface" key both daemons have.
+template<class C>
+void
+AddInterfaceKey(ConfigSchema<C>& s)
+{
+    s.Add(
+        "interface",
+        "NAME",
+        "interface that carries LHP (EtherType 0x88B5); required",
+        [](C& c, const std::string& v) { c.interface = ParseInterfaceName(v); },
+        [](const C& c) { return c.interface; });
+}
+
+/// The "log-level" and "pcap" keys both daemons have.
+template<class C>
+void
+AddLogAndPcapKeys(ConfigSchema<C>& s)
+{
+    s.Add(
+        "log-level",
+        "LEVEL",
+        "error, warning, info or debug",
+        [](C& c, const std::string& v) { c.logLevel = ParseLevel(v); },
+        [](const C& c) { return std::string(LogLevelName(c.logLevel)); });
+    s.Add(
+        "pcap",
+        "FILE",
+        "write every LHP frame to this pcap file; empty = none",
+        [](C& c, const std::string& v) { c.pcap = v; },
+        [](const C& c) { return c.pcap; });
+}
+
 const ConfigSchema<ServerConfig>&
 ServerSchema()
 {
@@ -149,12 +181,7 @@ ServerSchema()
     {
         using C = ServerConfig;
         ConfigSchema<C> s;
-        s.Add(
-            "interface",
-            "NAME",
-            "interface that carries LHP (EtherType 0x88B5); required",
-            [](C& c, const std::string& v) { c.interface = ParseInterfaceName(v); },
-            [](const C& c) { return c.interface; });
+        AddInterfaceKey(s);
         s.Add(
             "public-address",
             "IPV4",
@@ -221,18 +248,7 @@ ServerSchema()
                            : FormatList(c.allowDestinations,
                                         [](const DestinationRule& r) { return r.ToString(); });
             });
-        s.Add(
-            "log-level",
-            "LEVEL",
-            "error, warning, info or debug",
-            [](C& c, const std::string& v) { c.logLevel = ParseLevel(v); },
-            [](const C& c) { return std::string(LogLevelName(c.logLevel)); });
-        s.Add(
-            "pcap",
-            "FILE",
-            "write every LHP frame to this pcap file; empty = none",
-            [](C& c, const std::string& v) { c.pcap = v; },
-            [](const C& c) { return c.pcap; });
+        AddLogAndPcapKeys(s);
         s.Add(
             "user",
             "NAME",
@@ -251,12 +267,7 @@ ClientSchema()
     {
         using C = ClientConfig;
         ConfigSchema<C> s;
-        s.Add(
-            "interface",
-            "NAME",
-            "interface that carries LHP (EtherType 0x88B5); required",
-            [](C& c, const std::string& v) { c.interface = ParseInterfaceName(v); },
-            [](const C& c) { return c.interface; });
+        AddInterfaceKey(s);
         s.Add(
             "server-mac",
             "MAC",
@@ -289,18 +300,7 @@ ClientSchema()
             "address to ask for in 1-to-1 mode; empty = any from the pool",
             [](C& c, const std::string& v) { c.requestedAddress = ParseOptionalIpv4(v); },
             [](const C& c) { return FormatOptionalIpv4(c.requestedAddress); });
-        s.Add(
-            "log-level",
-            "LEVEL",
-            "error, warning, info or debug",
-            [](C& c, const std::string& v) { c.logLevel = ParseLevel(v); },
-            [](const C& c) { return std::string(LogLevelName(c.logLevel)); });
-        s.Add(
-            "pcap",
-            "FILE",
-            "write every LHP frame to this pcap file; empty = none",
-            [](C& c, const std::string& v) { c.pcap = v; },
-            [](const C& c) { return c.pcap; });
+        AddLogAndPcapKeys(s);
         return s;
     }();
     return schema;
