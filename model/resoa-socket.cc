@@ -563,6 +563,7 @@ ResoaSocket::HandleEvent(const resoa::EpClientEvent& e)
         case Kind::RequestDone:
         case Kind::Closed:
         case Kind::Registered:
+        case Kind::Resolved: // ns-3 clients do not resolve through the server
             break;
     }
 }

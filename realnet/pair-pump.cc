@@ -7,6 +7,7 @@
 
 #include "event-loop.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -423,6 +424,19 @@ PairPump::FromAppDatagram()
                 m_appEof = m_hup = true;
             }
             return;
+        }
+        if (n == 0 && !m_hup)
+        {
+            // SOCK_SEQPACKET reads 0 both for an empty record and, forever, once the
+            // application closed or shut down its end; the hang-up event may not have been
+            // handled yet this round. Ask the socket, or this loop would spin.
+            pollfd p{m_end.Get(), POLLRDHUP, 0};
+            if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP)) != 0)
+            {
+                m_hup = (p.revents & POLLHUP) != 0;
+                m_appEof = true; // its side is done; it may still read (SHUT_WR)
+                return;
+            }
         }
         if (n == 0 && m_hup)
         {

@@ -66,6 +66,23 @@ ServerLoop::ServerLoop(
     , m_endpoint(m_config.endpoint, SeededRandom())
 {
     m_stack.AttachServer(m_server);
+    if (m_config.resolver.enabled)
+    {
+        m_resolver = std::make_unique<AsyncResolver>(
+            m_loop,
+            [this](ResolverAnswer&& a)
+            {
+                if (m_log != nullptr)
+                {
+                    m_log->Debug("resolved " + a.name + ": error " + std::to_string(a.error) +
+                                 ", " + std::to_string(a.addresses.size()) + " address(es)");
+                }
+                m_server.OnResolved(
+                    a.sessionId, a.requestId, a.error, a.addresses, a.canonicalName);
+            },
+            m_config.resolver);
+        m_server.SetResolver([this](const EpResolveRequest& r) { m_resolver->Submit(r); });
+    }
     m_loop.Watch(
         m_link.GetFd(), EventLoop::kReadable, [this](std::uint32_t ev) { OnLinkEvent(ev); });
     m_loop.SetTimerCallback([this] { OnTimer(); });

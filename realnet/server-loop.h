@@ -6,6 +6,7 @@
 #ifndef RESOA_REALNET_SERVER_LOOP_H
 #define RESOA_REALNET_SERVER_LOOP_H
 
+#include "async-resolver.h"
 #include "ep-lhp-session.h"
 #include "ep-server.h"
 #include "event-loop.h"
@@ -18,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -36,6 +38,8 @@ struct ServerLoopConfig
     EpServerConfig server;
     EpLhpSessionConfig session;
     KernelSocketStackConfig stack;
+    /// Name resolution for the clients (EP Resolve) with the host's getaddrinfo.
+    AsyncResolverConfig resolver;
     /// Most frames taken from the link per readable event.
     std::size_t maxFramesPerEvent = 256;
 };
@@ -65,7 +69,8 @@ struct ServerLoopStats
  *  - after that and after every stack event: PumpServerOutgoing into the sessions (which
  *    sets the server's backpressure), then LhpEndpoint::PollTransmit -> PacketLink::Send
  *    (a frame the link has no room for waits for writability, in order);
- *  - one timer at the earliest of the endpoint's and the server's NextDeadline.
+ *  - one timer at the earliest of the endpoint's and the server's NextDeadline;
+ *  - EP Resolve -> AsyncResolver (getaddrinfo off the loop thread) -> EpServer::OnResolved.
  * All of it runs in the EventLoop's round callback, so it happens once per round whatever
  * woke the loop. The loop owns the EventLoop's round and timer callbacks.
  */
@@ -130,6 +135,7 @@ class ServerLoop
     std::optional<BlockedFrame> m_blocked;
     std::optional<TimePoint> m_timerAt;
     ServerLoopStats m_stats;
+    std::unique_ptr<AsyncResolver> m_resolver; //!< last: goes first, unwatching its eventfd
 };
 
 } // namespace realnet

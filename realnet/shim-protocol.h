@@ -64,6 +64,7 @@ namespace realnet
  *  - Shutdown(value = SHUT_*): clientd shuts the read side; the shim itself shuts the write
  *    side of its end, so the EOF follows the data in the pair.
  *  - Status: error 0 once registered (ENETDOWN before); `local` = the public address.
+ *  - Resolve: host name -> addresses, by the server's resolver (format in shim-resolve.h).
  * There is no Close: clientd closes the remote socket when every application fd of the
  * pair is closed (its end reports hang-up), which is right across fork, dup and exec.
  *
@@ -98,8 +99,11 @@ enum class ShimType : std::uint8_t
     GetSockOpt = 11,
     Shutdown = 12,
     Status = 13,
+    /// Name resolution: a format of its own (shim-resolve.h); DecodeShimMessage refuses it.
+    Resolve = 14,
 };
 
+/// The last type of the fixed-size format (Resolve, after it, has its own).
 constexpr std::uint8_t kShimTypeMax = 13;
 
 /// An address as the shim protocol carries it (same meaning as the core's EpAddress).

@@ -6,6 +6,7 @@
 #include "shim-server.h"
 
 #include "fd-passing.h"
+#include "shim-resolve.h"
 #include "system-error.h"
 
 #include <fcntl.h>
@@ -63,6 +64,8 @@ Answers(const EpClientEvent& e, ShimType type, std::uint32_t socketId, std::uint
         case EpClientEvent::Kind::RequestDone:
             return (type == ShimType::SetSockOpt || type == ShimType::GetSockOpt) &&
                    requestId == e.requestId;
+        case EpClientEvent::Kind::Resolved:
+            return type == ShimType::Resolve && requestId == e.requestId;
         default:
             return false;
     }
@@ -187,6 +190,16 @@ ShimServer::OnConnectionReadable(int fd)
         FdReceiveStatus status = ReceiveFdMessage(fd, message);
         if (status == FdReceiveStatus::WouldBlock)
         {
+            return;
+        }
+        if (status == FdReceiveStatus::Message && !message.fd &&
+            IsShimResolve(message.bytes.data(), message.bytes.size()) && !it->second.waiting)
+        {
+            if (!ResolveRequest(it->second, message.bytes))
+            {
+                m_log.LogLimited(LogLevel::Warning, "shim-bad", "shim sent a bad request");
+                DropConnection(fd);
+            }
             return;
         }
         ShimMessage request;
@@ -387,6 +400,9 @@ ShimServer::Handle(Connection& c, const ShimMessage& q)
             }
             r.value = m_client.GetSocketLimit();
             break;
+        case ShimType::Resolve: // never decoded as a fixed-size message (own format)
+            r.error = ep_errno::kEinval;
+            break;
     }
     Reply(c, r);
 }
@@ -462,6 +478,12 @@ ShimServer::OnClientEvent(const EpClientEvent& e)
     {
         if (c.waiting && Answers(e, c.waiting->type, c.waiting->socketId, c.waiting->requestId))
         {
+            if (c.waiting->type == ShimType::Resolve)
+            {
+                c.waiting.reset();
+                ReplyResolved(c, e.error, &e);
+                return;
+            }
             ShimMessage r;
             r.type = c.waiting->type;
             r.socketId = e.rsockId;

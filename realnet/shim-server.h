@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace resoa
 {
@@ -82,6 +83,11 @@ class ShimServer
     PairPump* Find(std::uint32_t id);
     void ConnectRequest(Connection& c, const ShimMessage& request, ShimMessage& reply);
     void AcceptRequest(Connection& c, const ShimMessage& request);
+    /// A Resolve request (shim-resolve.h): EpClient::Resolve, answered by its event.
+    /// \return false if the request is malformed (the connection is then dropped)
+    bool ResolveRequest(Connection& c, const std::vector<std::uint8_t>& bytes);
+    /// Replies to a waiting Resolve with the engine's Resolved event (or an errno).
+    void ReplyResolved(Connection& c, std::int32_t error, const EpClientEvent* event);
 
     EventLoop& m_loop;
     EpClient& m_client;

@@ -55,6 +55,9 @@ EpClient::OnMessage(const std::uint8_t* data, std::size_t len)
         case EpType::Eof:
             HandleEof(m);
             break;
+        case EpType::Resolved:
+            HandleResolved(m);
+            break;
         default:
             m_stats.unexpectedMessages++; // a client-to-server type: never acted upon
             break;
@@ -96,6 +99,9 @@ EpClient::OnLinkDown()
             case EpType::GetSockOpt:
             case EpType::Socket:
                 e.kind = EpClientEvent::Kind::RequestDone;
+                break;
+            case EpType::Resolve:
+                e.kind = EpClientEvent::Kind::Resolved;
                 break;
             default:
                 continue; // Connect and SendTo are answered by the socket's own failure below
@@ -165,10 +171,31 @@ EpClient::HandleRegistered(const EpMessage& m)
 }
 
 void
+EpClient::HandleResolved(const EpMessage& m)
+{
+    auto it = m_pending.find(m.requestId);
+    if (m.requestId == 0 || it == m_pending.end() || it->second.op != EpType::Resolve)
+    {
+        m_stats.staleMessages++;
+        return;
+    }
+    m_pending.erase(it);
+    EpClientEvent e;
+    e.kind = EpClientEvent::Kind::Resolved;
+    e.requestId = m.requestId;
+    e.error = m.error;
+    e.addresses = m.addresses;
+    e.name = m.name;
+    e.value = static_cast<std::int64_t>(m.addresses.size());
+    Emit(e);
+}
+
+void
 EpClient::HandleResponse(const EpMessage& m)
 {
     auto it = m_pending.find(m.requestId);
-    if (m.requestId == 0 || it == m_pending.end() || it->second.rsockId != m.rsockId)
+    if (m.requestId == 0 || it == m_pending.end() || it->second.rsockId != m.rsockId ||
+        it->second.op == EpType::Resolve)
     {
         m_stats.staleMessages++;
         return;

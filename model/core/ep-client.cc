@@ -74,6 +74,8 @@ ToString(EpClientEvent::Kind k)
             return "Error";
         case K::Closed:
             return "Closed";
+        case K::Resolved:
+            return "Resolved";
     }
     return "?";
 }
@@ -120,6 +122,47 @@ EpClient::Register(EpAddrMode mode, std::uint32_t requestedIpv4, const std::stri
     m.name = name;
     m_registerRequest = m.requestId;
     Queue(m);
+    return ep_errno::kOk;
+}
+
+std::int32_t
+EpClient::Resolve(const std::string& name,
+                  std::uint8_t family,
+                  std::uint32_t* requestId,
+                  std::uint8_t flags)
+{
+    if (name.empty() || name.size() > kEpMaxName || name.find('\0') != std::string::npos ||
+        (family != 0 && family != 4 && family != 6) || (flags & ~kEpResolveCanonName) != 0)
+    {
+        return ep_errno::kEinval;
+    }
+    if (!m_linkUp)
+    {
+        return ep_errno::kEnetdown;
+    }
+    if (std::int32_t rc = RequestRoom())
+    {
+        return rc;
+    }
+    EpMessage m;
+    m.type = EpType::Resolve;
+    m.family = family;
+    m.resolveFlags = flags;
+    m.name = name;
+    if (EpEncodedSize(m) > m_config.maxMessageSize)
+    {
+        return ep_errno::kEmsgsize; // one message is one LHP SDU
+    }
+    m.requestId = NextRequestId();
+    PendingRequest pr;
+    pr.rsockId = 0; // no socket: Close never drops it, OnLinkDown answers it
+    pr.op = EpType::Resolve;
+    m_pending[m.requestId] = pr;
+    Queue(m);
+    if (requestId != nullptr)
+    {
+        *requestId = m.requestId;
+    }
     return ep_errno::kOk;
 }
 

@@ -76,7 +76,8 @@ struct EpClientConfig
     std::size_t datagramSendBufferBytes = 65536;
     /// Datagrams one socket's receive queue holds at most (besides recvWindowBytes).
     std::size_t maxQueuedDatagrams = 256;
-    /// Requests (Bind, Listen, Connect, first SendTo, Set/GetSockOpt) awaiting an answer.
+    /// Requests (Bind, Listen, Connect, first SendTo, Set/GetSockOpt, Resolve) awaiting an
+    /// answer.
     std::size_t maxPendingRequests = 256;
     /// Events waiting for PollEvent before Readable/Writable events are merged.
     std::size_t maxQueuedEvents = 4096;
@@ -119,6 +120,9 @@ struct EpClientEvent
         Eof,         //!< the peer closed its side; everything before it is readable
         Error,       //!< asynchronous error `error` (reset, link down, creation refused)
         Closed,      //!< a closed socket finished (its last data and Close were queued)
+        /// Resolve answer: `requestId`, `error` (0, an ep_resolve code < 0, or an errno
+        /// such as kEnetdown), on success `addresses` and maybe `name` (canonical)
+        Resolved,
     };
 
     std::uint32_t rsockId = 0;
@@ -129,6 +133,8 @@ struct EpClientEvent
     std::uint32_t newRsockId = 0;
     std::uint32_t requestId = 0;
     std::int64_t value = 0;
+    std::vector<EpAddress> addresses; //!< Resolved only
+    std::string name;                 //!< Resolved only: the canonical name, if any
 };
 
 /// Name of an event kind, for logs.
@@ -193,6 +199,20 @@ class EpClient
     /// The addressing mode the server granted.
     EpAddrMode GetAddrMode() const;
     std::uint16_t GetSocketLimit() const; //!< the server's limit, or the config default
+
+    // --- name resolution (by the server's resolver, paper §4 / DESIGN §5) ---
+    /**
+     * Queues Resolve: the server resolves host `name` (1..kEpMaxName bytes, no NUL) for
+     * `family` (0 any, 4 IPv4, 6 IPv6) with its own resolver. Answered by a Resolved event
+     * carrying `*requestId`. `flags`: EpResolveFlags. Returns kEinval for a bad name, family
+     * or flag, kEnetdown while the link is down, kEpEnobufs at maxPendingRequests,
+     * kEmsgsize if the request does not fit maxMessageSize. A link that dies first
+     * answers it with kEnetdown.
+     */
+    std::int32_t Resolve(const std::string& name,
+                         std::uint8_t family,
+                         std::uint32_t* requestId = nullptr,
+                         std::uint8_t flags = 0);
 
     // --- socket calls (application side) ---
     /// socket(): a new id from 1 upward, nothing sent. kEmfile beyond the socket limit,
@@ -344,6 +364,7 @@ class EpClient
     void HandleRecvFrom(const EpMessage& m);
     void HandleError(const EpMessage& m);
     void HandleEof(const EpMessage& m);
+    void HandleResolved(const EpMessage& m);
 
     EpClientConfig m_config;
     std::size_t m_chunk;

@@ -33,8 +33,7 @@ constexpr DecodeError kShortBody = DecodeError::BadField;
 bool
 IsKnownEpType(std::uint8_t t)
 {
-    return t >= static_cast<std::uint8_t>(EpType::Register) &&
-           t <= static_cast<std::uint8_t>(EpType::Eof);
+    return t >= static_cast<std::uint8_t>(EpType::Register) && t <= kEpTypeMax;
 }
 
 /// Address bytes a family carries on the wire (family 0: none).
@@ -102,11 +101,62 @@ ReadAddress(ByteReader& r, EpAddress& a)
     return DecodeError::Ok;
 }
 
-/// Register's name as sent: the u8 length field cannot say more than kEpMaxName.
+/// Register's and Resolve's name, Resolved's canonical name as sent: the u8 length field
+/// cannot say more than kEpMaxName.
 std::size_t
 NameSize(const EpMessage& m)
 {
     return std::min(m.name.size(), kEpMaxName);
+}
+
+/// Resolved's addresses as sent: at most kEpMaxResolvedAddresses.
+std::size_t
+AddressCount(const EpMessage& m)
+{
+    return std::min(m.addresses.size(), kEpMaxResolvedAddresses);
+}
+
+std::size_t
+AddressListSize(const EpMessage& m)
+{
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < AddressCount(m); ++i)
+    {
+        n += AddressSize(m.addresses[i]);
+    }
+    return n;
+}
+
+void
+WriteName(ByteWriter& w, const EpMessage& m)
+{
+    w.WriteU8(static_cast<std::uint8_t>(NameSize(m)));
+    w.WriteBytes(reinterpret_cast<const std::uint8_t*>(m.name.data()), NameSize(m));
+}
+
+/// A u8-length-prefixed name with no NUL byte and at least `minLen` bytes.
+DecodeError
+ReadName(ByteReader& r, std::string& name, std::size_t minLen)
+{
+    std::uint8_t len = 0;
+    const std::uint8_t* view = nullptr;
+    if (!r.ReadU8(len) || !r.ReadView(len, view))
+    {
+        return kShortBody;
+    }
+    if (len < minLen || std::find(view, view + len, 0) != view + len)
+    {
+        return DecodeError::BadField;
+    }
+    name.assign(reinterpret_cast<const char*>(view), len);
+    return DecodeError::Ok;
+}
+
+/// Resolve / Resolved name no socket: their socket header fields must be zero.
+bool
+IsResolveType(EpType t)
+{
+    return t == EpType::Resolve || t == EpType::Resolved;
 }
 
 std::size_t
@@ -141,6 +191,10 @@ BodySize(const EpMessage& m)
         case EpType::SendTo:
         case EpType::RecvFrom:
             return AddressSize(m.peer) + m.payload.size();
+        case EpType::Resolve:
+            return 1 + 1 + 1 + NameSize(m);
+        case EpType::Resolved:
+            return 4 + 1 + AddressListSize(m) + 1 + NameSize(m);
         case EpType::Socket:
         case EpType::Close:
         case EpType::Eof:
@@ -210,6 +264,20 @@ WriteBody(ByteWriter& w, const EpMessage& m)
             WriteAddress(w, m.peer);
             w.WriteBytes(m.payload.data(), m.payload.size());
             break;
+        case EpType::Resolve:
+            w.WriteU8(m.family);
+            w.WriteU8(m.resolveFlags);
+            WriteName(w, m);
+            break;
+        case EpType::Resolved:
+            w.WriteI32(m.error);
+            w.WriteU8(static_cast<std::uint8_t>(AddressCount(m)));
+            for (std::size_t i = 0; i < AddressCount(m); ++i)
+            {
+                WriteAddress(w, m.addresses[i]);
+            }
+            WriteName(w, m);
+            break;
         case EpType::Socket:
         case EpType::Close:
         case EpType::Eof:
@@ -234,6 +302,9 @@ ClearBody(EpMessage& m)
     m.local = EpAddress{};
     m.peer = EpAddress{};
     m.payload.clear();
+    m.family = 0;
+    m.resolveFlags = 0;
+    m.addresses.clear();
 }
 
 DecodeError
@@ -257,10 +328,65 @@ ReadRest(ByteReader& r, std::vector<std::uint8_t>& dst)
     dst.assign(view, view + n);
 }
 
+/// Resolve's body: family, flags, a non-empty name.
+DecodeError
+ReadResolve(ByteReader& r, EpMessage& m)
+{
+    if (!r.ReadU8(m.family) || !r.ReadU8(m.resolveFlags))
+    {
+        return kShortBody;
+    }
+    if ((m.family != kFamilyNone && m.family != kFamilyIpv4 && m.family != kFamilyIpv6) ||
+        (m.resolveFlags & ~kEpResolveCanonName) != 0)
+    {
+        return DecodeError::BadField;
+    }
+    return ReadName(r, m.name, 1);
+}
+
+/// Resolved's body: error, addresses (count consistent with the error), canonical name.
+DecodeError
+ReadResolved(ByteReader& r, EpMessage& m)
+{
+    std::uint8_t count = 0;
+    if (!r.ReadI32(m.error) || !r.ReadU8(count))
+    {
+        return kShortBody;
+    }
+    if (!ep_resolve::IsValid(m.error) || count > kEpMaxResolvedAddresses ||
+        (m.error == ep_resolve::kOk) != (count > 0))
+    {
+        return DecodeError::BadField;
+    }
+    m.addresses.resize(count);
+    for (EpAddress& a : m.addresses)
+    {
+        const DecodeError e = ReadAddress(r, a);
+        if (e != DecodeError::Ok)
+        {
+            return e;
+        }
+        if (a.family == kFamilyNone)
+        {
+            return DecodeError::BadField;
+        }
+    }
+    const DecodeError e = ReadName(r, m.name, 0);
+    if (e == DecodeError::Ok && m.error != ep_resolve::kOk && !m.name.empty())
+    {
+        return DecodeError::BadField; // a failure carries neither addresses nor a name
+    }
+    return e;
+}
+
 /// Parses the body of `m.type` from `r`, which spans exactly the declared body.
 DecodeError
 ReadBody(ByteReader& r, EpMessage& m)
 {
+    if (IsResolveType(m.type) && (m.rsockId != 0 || m.flags != 0 || m.sockType != EpSockType::None))
+    {
+        return DecodeError::BadField;
+    }
     DecodeError e = DecodeError::Ok;
     std::uint8_t u8 = 0;
     const std::uint8_t* view = nullptr;
@@ -367,6 +493,12 @@ ReadBody(ByteReader& r, EpMessage& m)
             {
                 ReadRest(r, m.payload);
             }
+            break;
+        case EpType::Resolve:
+            e = ReadResolve(r, m);
+            break;
+        case EpType::Resolved:
+            e = ReadResolved(r, m);
             break;
         case EpType::Socket:
         case EpType::Close:
@@ -520,6 +652,10 @@ EpMessage::operator==(const EpMessage& o) const
             return peer == o.peer && payload == o.payload;
         case EpType::Error:
             return error == o.error;
+        case EpType::Resolve:
+            return family == o.family && resolveFlags == o.resolveFlags && name == o.name;
+        case EpType::Resolved:
+            return error == o.error && name == o.name && addresses == o.addresses;
         case EpType::Socket:
         case EpType::Close:
         case EpType::Eof:
@@ -617,6 +753,10 @@ ToString(EpType t)
             return "Error";
         case EpType::Eof:
             return "Eof";
+        case EpType::Resolve:
+            return "Resolve";
+        case EpType::Resolved:
+            return "Resolved";
     }
     return "Unknown";
 }

@@ -31,8 +31,11 @@ constexpr std::size_t kEpAddressSizeIpv6 = 1 + 16 + 2;
 /// Largest body an EP message may declare (data is chunked well below this).
 constexpr std::uint32_t kEpMaxBody = 65536;
 
-/// Longest client name in Register.
+/// Longest client name in Register, host name in Resolve and canonical name in Resolved.
 constexpr std::size_t kEpMaxName = 255;
+
+/// Most addresses one Resolved message carries (a resolver's further answers are dropped).
+constexpr std::size_t kEpMaxResolvedAddresses = 16;
 
 /// rsockIDs at or above this value are allocated by the server (accepted connections), so
 /// they can never collide with the ids a client picks for its own sockets.
@@ -72,6 +75,16 @@ constexpr std::uint32_t kServerRsockBase = 0x80000000u;
  *  - RecvFrom:    EpAddress peer, bytes
  *  - Error:       i32 error (asynchronous, e.g. connection reset)
  *  - Eof:         (empty) peer closed its sending side; sent only after all data
+ *  - Resolve:     u8 family (0 any, 4 IPv4, 6 IPv6), u8 resolveFlags (EpResolveFlags),
+ *                 u8 nameLen (1..255), name (no NUL byte)          (client -> server)
+ *  - Resolved:    i32 error (0, an ep_resolve code < 0, or an errno > 0), u8 count (<= 16;
+ *                 >= 1 when error is 0, 0 otherwise), count x EpAddress (family 4 or 6),
+ *                 u8 canonLen (0..255; 0 when error is not 0), canonical name (no NUL
+ *                 byte)                                             (server -> client)
+ * Resolve and Resolved name no socket: rsockId, flags and sockType must be 0 (BadField).
+ * Resolve asks the server to resolve a host name with its own resolver (getaddrinfo);
+ * requestId is non-zero and Resolved echoes it. Services (ports) are the client's: the
+ * addresses carry port 0.
  */
 enum class EpType : std::uint8_t
 {
@@ -93,7 +106,48 @@ enum class EpType : std::uint8_t
     RecvFrom = 16,
     Error = 17,
     Eof = 18,
+    Resolve = 19,
+    Resolved = 20,
 };
+
+/// Highest EpType number this version defines.
+constexpr std::uint8_t kEpTypeMax = static_cast<std::uint8_t>(EpType::Resolved);
+
+/// Resolve's resolveFlags bits; any other bit is BadField.
+enum EpResolveFlags : std::uint8_t
+{
+    /// The client wants the canonical name (getaddrinfo's AI_CANONNAME).
+    kEpResolveCanonName = 0x01,
+};
+
+/**
+ * \brief Resolved's negative error codes: getaddrinfo's EAI_* values, with glibc's numbers
+ * (a Linux driver passes them through; realnet checks them against <netdb.h>). A positive
+ * error is an errno (e.g. kEnetdown: the link died; kEperm: not registered). The decoder
+ * rejects any other negative value (BadField).
+ */
+namespace ep_resolve
+{
+constexpr std::int32_t kOk = 0;
+constexpr std::int32_t kEaiNoname = -2;     //!< name unknown (NXDOMAIN)
+constexpr std::int32_t kEaiAgain = -3;      //!< temporary: resolver timed out, server busy
+                                            //!< (too many resolutions outstanding)
+constexpr std::int32_t kEaiFail = -4;       //!< permanent failure, or no resolver on the
+                                            //!< server ("resolution not supported")
+constexpr std::int32_t kEaiNodata = -5;     //!< name known, no address
+constexpr std::int32_t kEaiFamily = -6;     //!< family not supported
+constexpr std::int32_t kEaiAddrfamily = -9; //!< no address of the requested family
+constexpr std::int32_t kEaiMemory = -10;    //!< out of memory on the server
+
+/// True if \p error may appear in Resolved: 0, a positive errno, or a code above.
+inline bool
+IsValid(std::int32_t error)
+{
+    return error >= 0 || error == kEaiNoname || error == kEaiAgain || error == kEaiFail ||
+           error == kEaiNodata || error == kEaiFamily || error == kEaiAddrfamily ||
+           error == kEaiMemory;
+}
+} // namespace ep_resolve
 
 /// Socket type of a remote socket.
 enum class EpSockType : std::uint8_t
@@ -175,11 +229,11 @@ struct EpMessage
     std::uint32_t rsockId = 0;
     std::uint32_t requestId = 0;
 
-    std::int32_t error = 0;                 //!< Registered, Response, Error
+    std::int32_t error = 0;                 //!< Registered, Response, Error, Resolved
     EpAddrMode addrMode = EpAddrMode::NTo1; //!< Register, Registered
     std::uint32_t ipv4 = 0;            //!< Register (requested), Registered (public); host order
     std::uint16_t socketLimit = 0;     //!< Registered
-    std::string name;                  //!< Register
+    std::string name;                  //!< Register, Resolve (host), Resolved (canonical)
     std::uint32_t value = 0;           //!< Listen backlog, Accepted newRsockId, Credit bytes
     std::int32_t intValue = 0;         //!< Response value, SetSockOpt value
     std::uint8_t how = 0;              //!< Shutdown
@@ -188,6 +242,9 @@ struct EpMessage
     EpAddress local;                   //!< Bind, Accepted, Response
     EpAddress peer;                    //!< Accepted, Connect, Response, SendTo, RecvFrom
     std::vector<std::uint8_t> payload; //!< Data, SendTo, RecvFrom
+    std::uint8_t family = 0;           //!< Resolve: 0 any, 4 IPv4, 6 IPv6
+    std::uint8_t resolveFlags = 0;     //!< Resolve (EpResolveFlags)
+    std::vector<EpAddress> addresses;  //!< Resolved (at most kEpMaxResolvedAddresses)
 
     /// Compares the header and the fields this type carries.
     bool operator==(const EpMessage& o) const;
@@ -203,7 +260,9 @@ std::size_t EpEncodedSize(const EpMessage& m);
 /**
  * \brief Strictly decodes exactly one message occupying all of [data, data+len).
  * Same error rules as DecodeLhpFrame; also BadField for a bad address family, shutdown
- * `how` > 2, unknown flag bits, sockType > Dgram, addrMode > OneTo1.
+ * `how` > 2, unknown flag bits, sockType > Dgram, addrMode > OneTo1, and the Resolve /
+ * Resolved rules above (header fields, family, resolveFlags, name length and NUL bytes,
+ * address count, error code).
  */
 DecodeError DecodeEpMessage(const std::uint8_t* data, std::size_t len, EpMessage& out);
 

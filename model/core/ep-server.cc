@@ -45,6 +45,7 @@ EpServer::EpServer(EpServerConfig config, EpSocketStack& stack)
         std::clamp<std::size_t>(m_config.maxClientRecvWindow, 1, maxWindow);
     m_config.maxSocketBuffer = std::max<std::int32_t>(m_config.maxSocketBuffer, 1);
     m_config.closingTimeout = std::max(m_config.closingTimeout, Duration{0});
+    m_config.resolveTimeout = std::max(m_config.resolveTimeout, Duration{0});
 }
 
 void
@@ -57,6 +58,12 @@ void
 EpServer::SetCallPolicy(EpCallPolicy policy)
 {
     m_policy = std::move(policy);
+}
+
+void
+EpServer::SetResolver(EpResolverHook resolver)
+{
+    m_resolver = std::move(resolver);
 }
 
 // --- sessions ---
@@ -107,6 +114,10 @@ EpServer::OnSessionDown(std::uint64_t sessionId)
     if (s.poolAddress)
     {
         m_poolInUse.erase(s.publicIpv4);
+    }
+    for (const auto& [requestId, pr] : s.resolving)
+    {
+        m_resolveDeadlines.erase({pr.deadline, sessionId, requestId}); // late answers: stale
     }
     m_sessions.erase(it);
     m_out.erase(std::remove_if(m_out.begin(),
@@ -159,6 +170,10 @@ EpServer::OnMessage(std::uint64_t sessionId, const std::uint8_t* data, std::size
         case EpType::Register:
             HandleRegister(*s, m);
             return;
+        case EpType::Resolve:
+            HandleResolve(*s, m);
+            return;
+        case EpType::Resolved:
         case EpType::Registered:
         case EpType::Accepted:
         case EpType::Response:
@@ -255,11 +270,17 @@ EpServer::SetSessionBackpressure(std::uint64_t sessionId, bool backedUp)
 std::optional<TimePoint>
 EpServer::NextDeadline() const
 {
-    if (m_closingDeadlines.empty())
+    std::optional<TimePoint> due;
+    if (!m_closingDeadlines.empty())
     {
-        return std::nullopt;
+        due = std::get<0>(*m_closingDeadlines.begin());
     }
-    return std::get<0>(*m_closingDeadlines.begin());
+    if (!m_resolveDeadlines.empty())
+    {
+        const TimePoint r = std::get<0>(*m_resolveDeadlines.begin());
+        due = due ? std::min(*due, r) : r;
+    }
+    return due;
 }
 
 void
@@ -281,6 +302,152 @@ EpServer::HandleDeadline(TimePoint now)
         m_stats.closingTimeouts++;
         Release(*s, rsockId, true);
     }
+    while (!m_resolveDeadlines.empty() && std::get<0>(*m_resolveDeadlines.begin()) <= now)
+    {
+        auto [when, sessionId, requestId] = *m_resolveDeadlines.begin();
+        m_resolveDeadlines.erase(m_resolveDeadlines.begin());
+        Session* s = FindSession(sessionId);
+        if (s == nullptr || s->resolving.erase(requestId) == 0)
+        {
+            continue;
+        }
+        // The resolver did not answer in resolveTimeout: temporary failure, as glibc's
+        // resolver reports a DNS server that does not answer.
+        m_stats.resolutionsTimedOut++;
+        SendResolved(sessionId, requestId, ep_resolve::kEaiAgain);
+    }
+}
+
+// --- name resolution ---
+
+void
+EpServer::HandleResolve(Session& s, const EpMessage& m)
+{
+    if (m.requestId == 0)
+    {
+        m_stats.unexpectedMessages++; // nothing could carry the answer
+        return;
+    }
+    if (!s.registered)
+    {
+        m_stats.notRegistered++;
+        SendResolved(s.id, m.requestId, ep_errno::kEperm);
+        return;
+    }
+    if (!m_resolver)
+    {
+        m_stats.resolutionsUnsupported++;
+        SendResolved(s.id, m.requestId, ep_resolve::kEaiFail);
+        return;
+    }
+    if (s.resolving.count(m.requestId) != 0)
+    {
+        m_stats.unexpectedMessages++; // a repeated id: the first one's answer will come
+        return;
+    }
+    if (s.resolving.size() >= m_config.maxPendingResolutions)
+    {
+        m_stats.resolutionsRefused++;
+        SendResolved(s.id, m.requestId, ep_resolve::kEaiAgain);
+        return;
+    }
+    PendingResolution pr;
+    pr.deadline = m_now + m_config.resolveTimeout;
+    pr.family = m.family;
+    pr.flags = m.resolveFlags;
+    s.resolving[m.requestId] = pr;
+    m_resolveDeadlines.insert({pr.deadline, s.id, m.requestId});
+    m_stats.resolutionsStarted++;
+    EpResolveRequest r;
+    r.sessionId = s.id;
+    r.requestId = m.requestId;
+    r.name = m.name;
+    r.family = m.family;
+    r.flags = m.resolveFlags;
+    m_resolver(r); // may answer at once through OnResolved: the state above is complete
+}
+
+void
+EpServer::OnResolved(std::uint64_t sessionId,
+                     std::uint32_t requestId,
+                     std::int32_t error,
+                     const std::vector<EpAddress>& addresses,
+                     const std::string& canonicalName)
+{
+    Session* s = FindSession(sessionId);
+    if (s == nullptr || s->resolving.count(requestId) == 0)
+    {
+        m_stats.staleResolutions++;
+        return;
+    }
+    auto it = s->resolving.find(requestId);
+    const PendingResolution pr = it->second;
+    s->resolving.erase(it);
+    m_resolveDeadlines.erase({pr.deadline, sessionId, requestId});
+    if (!ep_resolve::IsValid(error))
+    {
+        error = ep_resolve::kEaiFail;
+    }
+    std::vector<EpAddress> out;
+    std::string name;
+    if (error == ep_resolve::kOk)
+    {
+        for (EpAddress a : addresses)
+        {
+            if ((a.family != 4 && a.family != 6) || (pr.family != 0 && a.family != pr.family))
+            {
+                continue;
+            }
+            a.port = 0;
+            if (a.family == 4)
+            {
+                std::fill(a.addr.begin() + 4, a.addr.end(), 0);
+            }
+            if (std::find(out.begin(), out.end(), a) == out.end() &&
+                out.size() < kEpMaxResolvedAddresses)
+            {
+                out.push_back(a);
+            }
+        }
+        if (out.empty())
+        {
+            error = ep_resolve::kEaiNoname;
+        }
+        else if ((pr.flags & kEpResolveCanonName) != 0)
+        {
+            name = canonicalName.substr(0, std::min(canonicalName.find('\0'), kEpMaxName));
+        }
+    }
+    SendResolved(sessionId, requestId, error, std::move(out), std::move(name));
+}
+
+void
+EpServer::SendResolved(std::uint64_t id,
+                       std::uint32_t requestId,
+                       std::int32_t error,
+                       std::vector<EpAddress> addresses,
+                       std::string name)
+{
+    EpMessage r;
+    r.type = EpType::Resolved;
+    r.requestId = requestId;
+    r.error = error;
+    if (error == ep_resolve::kOk)
+    {
+        r.addresses = std::move(addresses);
+        r.name = std::move(name);
+        // One message is one LHP SDU: a small maxMessageSize costs the name, then addresses.
+        if (EpEncodedSize(r) > m_config.maxMessageSize)
+        {
+            r.name.clear();
+        }
+        while (r.addresses.size() > 1 && EpEncodedSize(r) > m_config.maxMessageSize)
+        {
+            r.addresses.pop_back();
+        }
+    }
+    m_stats.resolutionsAnswered++;
+    Queue(id, r);
 }
 
 bool
@@ -837,6 +1004,7 @@ EpServer::GetSession(std::uint64_t sessionId) const
     i.socketCount = s.sockets.size();
     i.backedUp = s.backedUp;
     i.queuedDatagramBytes = s.queuedDatagramBytes;
+    i.pendingResolutions = s.resolving.size();
     return i;
 }
 

@@ -43,6 +43,9 @@ namespace resoa
  *  - datagrams toward a client: at most maxQueuedDatagramBytes per session waiting in the
  *    outgoing queue; more, or any while the session is backed up, are dropped and counted.
  *  - SO_SNDBUF / SO_RCVBUF: clamped to maxSocketBuffer; values <= 0 are refused (kEinval).
+ *  - name resolutions: maxPendingResolutions outstanding per session (beyond: Resolved with
+ *    ep_resolve::kEaiAgain at once), each for at most resolveTimeout (then kEaiAgain; the
+ *    resolver's late answer is counted and dropped).
  */
 struct EpServerConfig
 {
@@ -71,6 +74,11 @@ struct EpServerConfig
     /// Per session: datagram bytes (encoded RecvFrom messages) that may wait in the
     /// outgoing queue; beyond it datagrams from the Internet are dropped and counted.
     std::size_t maxQueuedDatagramBytes = 65536;
+    /// Per session: Resolve requests handed to the resolver and not answered yet.
+    std::size_t maxPendingResolutions = 16;
+    /// A resolution the resolver has not answered in this long is answered kEaiAgain
+    /// (needs the driver to run HandleDeadline; 0 = at the next HandleDeadline).
+    Duration resolveTimeout = std::chrono::seconds(10);
 };
 
 /// What a registering client asked for (input of the admission hook).
@@ -97,6 +105,24 @@ using EpAdmissionHook = std::function<EpAdmission(const EpRegistration&)>;
  * Called for Bind and Listen (local address), Connect and SendTo (destination).
  */
 using EpCallPolicy = std::function<std::int32_t(std::uint64_t, EpType, const EpAddress&)>;
+
+/// One host name the server's resolver must look up (input of the resolver hook).
+struct EpResolveRequest
+{
+    std::uint64_t sessionId = 0;
+    std::uint32_t requestId = 0;
+    std::string name;        //!< 1..kEpMaxName bytes, no NUL
+    std::uint8_t family = 0; //!< 0 any, 4 IPv4, 6 IPv6
+    std::uint8_t flags = 0;  //!< EpResolveFlags (kEpResolveCanonName)
+};
+
+/**
+ * The server's resolver: starts looking up a name and returns at once; the answer comes
+ * later through EpServer::OnResolved(sessionId, requestId, ...), from the driver's loop
+ * (a synchronous resolver, e.g. a test's, may also call it from inside the hook). Without
+ * a hook every Resolve is answered ep_resolve::kEaiFail ("not supported") at once.
+ */
+using EpResolverHook = std::function<void(const EpResolveRequest&)>;
 
 /// One message for the driver to send on session `sessionId`.
 struct EpServerOutgoing
@@ -127,12 +153,18 @@ struct EpServerStats
     std::uint64_t creditsSent = 0;
     std::uint64_t datagramsToInternet = 0;
     std::uint64_t datagramsToClients = 0;
-    std::uint64_t datagramsDropped = 0; //!< too large, send errors, backed up, queue full
-    std::uint64_t staleStackEvents = 0; //!< stack events for handles the server released
-    std::uint64_t creditViolations = 0; //!< Credits beyond the client's window (capped)
-    std::uint64_t closingTimeouts = 0;  //!< Closing sockets aborted at closingTimeout
-    std::uint64_t stackErrors = 0;      //!< connections failed by a Read/Send/OnError error
-    std::uint64_t sockOptsClamped = 0;  //!< SO_SNDBUF/SO_RCVBUF values cut to the maximum
+    std::uint64_t datagramsDropped = 0;       //!< too large, send errors, backed up, queue full
+    std::uint64_t staleStackEvents = 0;       //!< stack events for handles the server released
+    std::uint64_t creditViolations = 0;       //!< Credits beyond the client's window (capped)
+    std::uint64_t closingTimeouts = 0;        //!< Closing sockets aborted at closingTimeout
+    std::uint64_t stackErrors = 0;            //!< connections failed by a Read/Send/OnError error
+    std::uint64_t sockOptsClamped = 0;        //!< SO_SNDBUF/SO_RCVBUF values cut to the maximum
+    std::uint64_t resolutionsStarted = 0;     //!< Resolve requests handed to the resolver
+    std::uint64_t resolutionsAnswered = 0;    //!< Resolved messages sent, whatever the error
+    std::uint64_t resolutionsRefused = 0;     //!< kEaiAgain at maxPendingResolutions
+    std::uint64_t resolutionsTimedOut = 0;    //!< kEaiAgain at resolveTimeout
+    std::uint64_t resolutionsUnsupported = 0; //!< kEaiFail: no resolver hook
+    std::uint64_t staleResolutions = 0;       //!< OnResolved for an unknown/expired request
 };
 
 /// A socket as ListSockets shows it (tests, traces).
@@ -164,6 +196,7 @@ struct EpServerSessionInfo
     std::size_t socketCount = 0;
     bool backedUp = false;               //!< SetSessionBackpressure(id, true) in force
     std::size_t queuedDatagramBytes = 0; //!< RecvFrom bytes waiting in the outgoing queue
+    std::size_t pendingResolutions = 0;  //!< Resolve requests the resolver still holds
 };
 
 /**
@@ -193,7 +226,15 @@ struct EpServerSessionInfo
  * Time: like ngtcp2, the server never reads a clock. Calls that can start a timer take
  * `now` (OnMessage(..., now)); the overloads without it use the latest `now` seen. The
  * driver arms one timer at NextDeadline() after every call and runs HandleDeadline(now)
- * when it fires (today: the Closing linger bound, EpServerConfig::closingTimeout).
+ * when it fires (the Closing linger bound, EpServerConfig::closingTimeout, and the bound
+ * on name resolutions, resolveTimeout).
+ *
+ * Name resolution (Resolve / Resolved): the server resolves host names for its clients
+ * with its own resolver (SetResolver), which answers asynchronously (OnResolved). The
+ * answer is filtered to the family asked for, de-duplicated, cut to
+ * kEpMaxResolvedAddresses, and carries port 0. The call policy does not filter names or
+ * answers: a resolved address is only a name, and destinations are checked at Connect and
+ * SendTo. Resolve needs a registered session (else kEperm).
  *
  * Queues and their bounds (see EpServerConfig for the numbers):
  *  - outgoing queue (PollOutgoing): Data is bounded per stream by the client's receive
@@ -214,6 +255,8 @@ class EpServer
     void SetAdmissionHook(EpAdmissionHook hook);
     /// Installs the per-call policy (default: allow everything).
     void SetCallPolicy(EpCallPolicy policy);
+    /// Installs the asynchronous resolver (default: none, Resolve answered kEaiFail).
+    void SetResolver(EpResolverHook resolver);
 
     // --- sessions (one per LHP connection) ---
     /// A new LHP connection: the client must Register on it before any socket call.
@@ -254,6 +297,20 @@ class EpServer
     /// Runs what is due at `now`: Closing sockets past closingTimeout are aborted (RST).
     void HandleDeadline(TimePoint now);
 
+    // --- name resolution (driver calls this) ---
+    /**
+     * The resolver's answer to request (sessionId, requestId): `error` 0 with `addresses`
+     * (family 4/6; ports ignored), or an ep_resolve code (< 0) or errno (> 0); an unknown
+     * negative code is sent as kEaiFail, and success with no usable address as kEaiNoname.
+     * `canonicalName` goes out only if the client asked for it. An answer for a request
+     * that timed out or whose session went down is counted (staleResolutions) and ignored.
+     */
+    void OnResolved(std::uint64_t sessionId,
+                    std::uint32_t requestId,
+                    std::int32_t error,
+                    const std::vector<EpAddress>& addresses,
+                    const std::string& canonicalName = "");
+
     // --- stack events (driver calls these) ---
     /// A stack connect that returned kEpEinprogress succeeded.
     void OnConnected(EpHandle h);
@@ -286,6 +343,13 @@ class EpServer
     std::size_t SessionCount() const;
 
   private:
+    struct PendingResolution
+    {
+        TimePoint deadline{0};
+        std::uint8_t family = 0;
+        std::uint8_t flags = 0;
+    };
+
     struct Session
     {
         std::uint64_t id = 0;
@@ -299,6 +363,8 @@ class EpServer
         std::map<std::uint32_t, EpServerSocket> sockets;
         bool backedUp = false;
         std::size_t queuedDatagramBytes = 0;
+        /// Resolutions the resolver holds, by requestId.
+        std::map<std::uint32_t, PendingResolution> resolving;
     };
 
     struct SocketKey
@@ -323,6 +389,13 @@ class EpServer
     void SendCredit(EpServerSocket& sock, std::uint64_t bytes);
 
     void HandleRegister(Session& s, const EpMessage& m);
+    void HandleResolve(Session& s, const EpMessage& m);
+    /// Queues Resolved(error, addresses, name) for request `requestId` of session `id`.
+    void SendResolved(std::uint64_t id,
+                      std::uint32_t requestId,
+                      std::int32_t error,
+                      std::vector<EpAddress> addresses = {},
+                      std::string name = "");
     EpServerSocket* CreateSocket(Session& s, const EpMessage& m, std::int32_t& error);
     void HandleSocketCall(Session& s, EpServerSocket& sock, const EpMessage& m, bool created);
     std::int32_t CheckLocal(const Session& s, EpAddress& local) const;
@@ -363,6 +436,7 @@ class EpServer
     std::size_t m_creditThreshold;
     EpAdmissionHook m_admission;
     EpCallPolicy m_policy;
+    EpResolverHook m_resolver;
     std::map<std::uint64_t, Session> m_sessions;
     std::map<EpHandle, SocketKey> m_byHandle;
     std::set<std::uint32_t> m_poolInUse;
@@ -371,6 +445,8 @@ class EpServer
     TimePoint m_now{0}; //!< latest time a driver passed in
     /// Closing sockets by the time closingTimeout aborts them.
     std::set<std::tuple<TimePoint, std::uint64_t, std::uint32_t>> m_closingDeadlines;
+    /// Outstanding resolutions by the time resolveTimeout answers them (session, request).
+    std::set<std::tuple<TimePoint, std::uint64_t, std::uint32_t>> m_resolveDeadlines;
 };
 
 } // namespace resoa

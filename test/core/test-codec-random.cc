@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <random>
 #include <string>
@@ -99,12 +100,24 @@ RandomAddress(std::mt19937& rng)
     return a;
 }
 
+/// A host name of at least `min` bytes: any byte but NUL.
+std::string
+RandomName(std::mt19937& rng, std::size_t min)
+{
+    auto raw = RandomBytes(rng, std::max(min, RandomLength(rng, kEpMaxName)));
+    for (auto& b : raw)
+    {
+        b = b == 0 ? 1 : b;
+    }
+    return std::string(raw.begin(), raw.end());
+}
+
 /// A valid message of a random type with every carried field random within its domain.
 EpMessage
 RandomMessage(std::mt19937& rng)
 {
     EpMessage m;
-    m.type = static_cast<EpType>(Uniform<int>(rng, 1, 18));
+    m.type = static_cast<EpType>(Uniform<int>(rng, 1, kEpTypeMax));
     m.flags = Uniform<std::uint8_t>(rng, 0, kEpFlagCreate);
     m.sockType = static_cast<EpSockType>(Uniform<int>(rng, 0, 2));
     m.rsockId = U32(rng);
@@ -169,10 +182,52 @@ RandomMessage(std::mt19937& rng)
         case EpType::Error:
             m.error = static_cast<std::int32_t>(U32(rng));
             break;
+        case EpType::Resolve:
+            m.family = std::array<std::uint8_t, 3>{0, 4, 6}[Uniform<int>(rng, 0, 2)];
+            m.resolveFlags = Uniform<std::uint8_t>(rng, 0, kEpResolveCanonName);
+            m.name = RandomName(rng, 1);
+            break;
+        case EpType::Resolved:
+        {
+            static const std::int32_t kErrors[] = {ep_resolve::kEaiNoname,
+                                                   ep_resolve::kEaiAgain,
+                                                   ep_resolve::kEaiFail,
+                                                   ep_resolve::kEaiNodata,
+                                                   ep_resolve::kEaiFamily,
+                                                   ep_resolve::kEaiAddrfamily,
+                                                   ep_resolve::kEaiMemory,
+                                                   ep_errno::kEnetdown,
+                                                   ep_errno::kEperm};
+            if (Uniform<int>(rng, 0, 2) != 0)
+            {
+                const std::size_t n = Uniform<std::size_t>(rng, 1, kEpMaxResolvedAddresses);
+                for (std::size_t k = 0; k < n; ++k)
+                {
+                    EpAddress a;
+                    do
+                    {
+                        a = RandomAddress(rng);
+                    } while (a.family == 0);
+                    m.addresses.push_back(a);
+                }
+                m.name = RandomName(rng, 0);
+            }
+            else
+            {
+                m.error = kErrors[Uniform<std::size_t>(rng, 0, 8)];
+            }
+            break;
+        }
         case EpType::Socket:
         case EpType::Close:
         case EpType::Eof:
             break;
+    }
+    if (m.type == EpType::Resolve || m.type == EpType::Resolved)
+    {
+        m.flags = 0; // they name no socket
+        m.sockType = EpSockType::None;
+        m.rsockId = 0;
     }
     return m;
 }
@@ -262,7 +317,7 @@ TEST(CodecRandom, EpMessagesRoundTrip)
             ASSERT_EQ(EncodeEpMessage(d), bytes);
         }
     }
-    EXPECT_EQ(typesSeen.size(), 18u);
+    EXPECT_EQ(typesSeen.size(), std::size_t{kEpTypeMax});
 }
 
 TEST(CodecRandom, EpStreamSplitAtRandomPoints)

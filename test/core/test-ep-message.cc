@@ -17,7 +17,7 @@ namespace
 {
 
 constexpr int kFirstType = static_cast<int>(EpType::Register);
-constexpr int kLastType = static_cast<int>(EpType::Eof);
+constexpr int kLastType = static_cast<int>(EpType::Resolved);
 
 EpAddress
 SampleV6()
@@ -99,10 +99,25 @@ SampleMessage(EpType type)
         case EpType::Error:
             m.error = ep_errno::kEconnreset;
             break;
+        case EpType::Resolve:
+            m.family = 6;
+            m.resolveFlags = kEpResolveCanonName;
+            m.name = "www.example.test";
+            break;
+        case EpType::Resolved:
+            m.addresses = {EpAddress::Ipv4(0xC6336402, 0), SampleV6()};
+            m.name = "x";
+            break;
         case EpType::Socket:
         case EpType::Close:
         case EpType::Eof:
             break;
+    }
+    if (type == EpType::Resolve || type == EpType::Resolved)
+    {
+        m.flags = 0; // they name no socket: these header fields must be zero
+        m.sockType = EpSockType::None;
+        m.rsockId = 0;
     }
     return m;
 }
@@ -181,7 +196,7 @@ TEST(EpMessage, EveryTypeRoundTrips)
         EpMessage d;
         ASSERT_EQ(Decode(bytes, d), DecodeError::Ok);
         EXPECT_TRUE(d == m);
-        EXPECT_EQ(d.rsockId, 0x0A0B0C0Du);
+        EXPECT_EQ(d.rsockId, m.rsockId);
         EXPECT_EQ(d.requestId, 0x11121314u);
         EXPECT_EQ(EncodeEpMessage(d), bytes);
     }
@@ -290,7 +305,7 @@ TEST(EpMessage, BadVersion)
 
 TEST(EpMessage, UnknownType)
 {
-    for (std::uint8_t t : {0, 19, 20, 200, 255})
+    for (std::uint8_t t : {0, 21, 22, 200, 255})
     {
         auto bytes = EncodeEpMessage(SampleMessage(EpType::Close));
         bytes[1] = t;
@@ -355,7 +370,9 @@ TEST(EpMessage, BodyLongerThanTheTypeIsTrailingBytes)
                      EpType::SetSockOpt,
                      EpType::GetSockOpt,
                      EpType::Error,
-                     EpType::Eof})
+                     EpType::Eof,
+                     EpType::Resolve,
+                     EpType::Resolved})
     {
         auto bytes = EncodeEpMessage(SampleMessage(t));
         bytes.push_back(0);
@@ -542,6 +559,106 @@ TEST(EpMessage, DecodeIntoReusedMessageClearsOldBody)
     EXPECT_EQ(d.value, 0xFEDCBA98u);
 }
 
+TEST(EpMessage, ResolveLayoutAndRules)
+{
+    // u8 family, u8 flags, u8 nameLen, name.
+    const auto b = EncodeEpMessage(SampleMessage(EpType::Resolve));
+    ASSERT_EQ(b.size(), kEpHeaderSize + 3 + 16);
+    EXPECT_EQ(b[1], 19);
+    EXPECT_EQ(b[kEpHeaderSize], 6);
+    EXPECT_EQ(b[kEpHeaderSize + 1], kEpResolveCanonName);
+    EXPECT_EQ(b[kEpHeaderSize + 2], 16);
+    EXPECT_EQ(b[kEpHeaderSize + 3], 'w');
+
+    for (std::uint8_t fam = 0; fam < 255; ++fam)
+    {
+        auto bytes = b;
+        bytes[kEpHeaderSize] = fam;
+        const bool ok = fam == 0 || fam == 4 || fam == 6;
+        EXPECT_EQ(Decode(bytes), ok ? DecodeError::Ok : DecodeError::BadField) << int(fam);
+    }
+    for (int bit = 1; bit < 8; ++bit)
+    {
+        auto bytes = b;
+        bytes[kEpHeaderSize + 1] |= static_cast<std::uint8_t>(1u << bit);
+        EXPECT_EQ(Decode(bytes), DecodeError::BadField) << bit;
+    }
+    auto nul = b;
+    nul[kEpHeaderSize + 3 + 5] = 0;
+    EXPECT_EQ(Decode(nul), DecodeError::BadField);
+
+    // Header fields that name a socket are refused for both types.
+    for (EpType t : {EpType::Resolve, EpType::Resolved})
+    {
+        const auto good = EncodeEpMessage(SampleMessage(t));
+        auto rsock = good;
+        rsock[7] = 1;
+        EXPECT_EQ(Decode(rsock), DecodeError::BadField) << ToString(t);
+        auto create = good;
+        create[2] = kEpFlagCreate;
+        EXPECT_EQ(Decode(create), DecodeError::BadField) << ToString(t);
+        auto sockType = good;
+        sockType[3] = 1;
+        EXPECT_EQ(Decode(sockType), DecodeError::BadField) << ToString(t);
+    }
+}
+
+TEST(EpMessage, ResolvedRules)
+{
+    EpMessage m = SampleMessage(EpType::Resolved);
+    m.addresses.clear();
+    m.name.clear();
+    // Success with no address, and an error with an address or a name, are refused.
+    m.error = ep_resolve::kOk;
+    EXPECT_EQ(Decode(EncodeEpMessage(m)), DecodeError::BadField);
+    m.error = ep_resolve::kEaiAgain;
+    EXPECT_EQ(Decode(EncodeEpMessage(m)), DecodeError::Ok);
+    m.name = "n";
+    EXPECT_EQ(Decode(EncodeEpMessage(m)), DecodeError::BadField);
+    m.name.clear();
+    m.addresses = {EpAddress::Ipv4(1, 0)};
+    EXPECT_EQ(Decode(EncodeEpMessage(m)), DecodeError::BadField);
+    m.addresses.clear();
+
+    // Only the documented negative codes; any errno.
+    for (std::int32_t e = -20; e <= 200; ++e)
+    {
+        m.error = e;
+        if (e == 0)
+        {
+            continue;
+        }
+        EXPECT_EQ(Decode(EncodeEpMessage(m)),
+                  ep_resolve::IsValid(e) ? DecodeError::Ok : DecodeError::BadField)
+            << e;
+    }
+    EXPECT_TRUE(ep_resolve::IsValid(ep_resolve::kEaiNoname));
+    EXPECT_FALSE(ep_resolve::IsValid(-7));
+    EXPECT_FALSE(ep_resolve::IsValid(-11)); // EAI_SYSTEM: an errno travels instead
+
+    // The encoder sends at most 16 addresses and 255 name bytes, the decoder takes 16.
+    m.error = ep_resolve::kOk;
+    for (std::size_t i = 0; i < 20; ++i)
+    {
+        m.addresses.push_back(EpAddress::Ipv4(0x0A000000u + static_cast<std::uint32_t>(i), 0));
+    }
+    m.name = std::string(300, 'c');
+    const auto bytes = EncodeEpMessage(m);
+    EpMessage d;
+    ASSERT_EQ(Decode(bytes, d), DecodeError::Ok);
+    EXPECT_EQ(d.addresses.size(), kEpMaxResolvedAddresses);
+    EXPECT_EQ(d.name.size(), kEpMaxName);
+    EXPECT_EQ(bytes.size(), EpEncodedSize(m));
+    auto seventeen = bytes;
+    seventeen[kEpHeaderSize + 4] = 17;
+    EXPECT_EQ(Decode(seventeen), DecodeError::BadField);
+
+    // An address of family 0 is no answer.
+    EpMessage z = SampleMessage(EpType::Resolved);
+    z.addresses = {EpAddress{}};
+    EXPECT_EQ(Decode(EncodeEpMessage(z)), DecodeError::BadField);
+}
+
 TEST(EpAddress, Ipv4HelpersAndEquality)
 {
     const EpAddress a = EpAddress::Ipv4(0xC0A80102, 443); // 192.168.1.2
@@ -575,24 +692,10 @@ TEST(EpAddress, Ipv4HelpersAndEquality)
 
 TEST(EpMessage, Names)
 {
-    const char* const want[] = {"Register",
-                                "Registered",
-                                "Socket",
-                                "Bind",
-                                "Listen",
-                                "Accepted",
-                                "Connect",
-                                "Response",
-                                "Data",
-                                "Credit",
-                                "Shutdown",
-                                "Close",
-                                "SetSockOpt",
-                                "GetSockOpt",
-                                "SendTo",
-                                "RecvFrom",
-                                "Error",
-                                "Eof"};
+    const char* const want[] = {"Register", "Registered", "Socket",     "Bind",       "Listen",
+                                "Accepted", "Connect",    "Response",   "Data",       "Credit",
+                                "Shutdown", "Close",      "SetSockOpt", "GetSockOpt", "SendTo",
+                                "RecvFrom", "Error",      "Eof",        "Resolve",    "Resolved"};
     for (int t = kFirstType; t <= kLastType; ++t)
     {
         EXPECT_STREQ(ToString(static_cast<EpType>(t)), want[t - kFirstType]);

@@ -391,6 +391,21 @@ BuildEpTable()
     t["ep-error"] = m;
 
     t["ep-eof"] = Ep(T::Eof, 0, none, 6, 0);
+
+    m = Ep(T::Resolve, 0, none, 0, 25);
+    m.family = 4;
+    m.resolveFlags = kEpResolveCanonName;
+    m.name = "files.resoa.test";
+    t["ep-resolve"] = m;
+
+    m = Ep(T::Resolved, 0, none, 0, 25);
+    m.addresses = {V4(198, 51, 100, 2, 0), DocV6(0x02, 0)};
+    m.name = "files.resoa.test";
+    t["ep-resolved"] = m;
+
+    m = Ep(T::Resolved, 0, none, 0, 26);
+    m.error = ep_resolve::kEaiNoname;
+    t["ep-resolved-error"] = m;
     return t;
 }
 
@@ -531,7 +546,7 @@ TEST(GoldenVectors, CoverEveryTypeAndEveryError)
         epTypes.insert(static_cast<int>(msg.type));
     }
     EXPECT_EQ(lhpTypes.size(), 7u);
-    EXPECT_EQ(epTypes.size(), 18u);
+    EXPECT_EQ(epTypes.size(), std::size_t{kEpTypeMax});
 
     std::set<std::string> lhpErrors;
     std::set<std::string> epErrors;

@@ -1,0 +1,423 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+#include "program-rig.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace resoa
+{
+namespace test
+{
+
+namespace
+{
+
+const std::string kClientd = RESOA_CLIENTD_PATH;
+const std::string kServerd = RESOA_SERVERD_PATH;
+const std::string kPreload = RESOA_PRELOAD_PATH;
+const std::string kResoaRun = RESOA_RUN_PATH;
+
+std::string
+Tail(const std::string& text, std::size_t bytes = 3000)
+{
+    return text.size() <= bytes ? text : "..." + text.substr(text.size() - bytes);
+}
+
+} // namespace
+
+std::string
+ReadWholeFile(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string
+Sha256Of(const std::string& path)
+{
+    if (::access(path.c_str(), R_OK) != 0)
+    {
+        return "";
+    }
+    CommandResult r = RunCommand({"sha256sum", path});
+    if (r.exitCode != 0 || r.output.size() < 64)
+    {
+        return "";
+    }
+    return r.output.substr(0, 64);
+}
+
+void
+WriteRandomFile(const std::string& path, std::size_t size, unsigned seed)
+{
+    std::string bytes(size, '\0');
+    std::mt19937 rng(seed);
+    for (char& c : bytes)
+    {
+        c = static_cast<char>(rng());
+    }
+    std::ofstream(path, std::ios::binary) << bytes;
+}
+
+bool
+IsExecutable(const std::string& path)
+{
+    return !path.empty() && ::access(path.c_str(), X_OK) == 0;
+}
+
+std::optional<std::string>
+MissingProgram(const std::vector<std::string>& programs)
+{
+    for (const std::string& p : programs)
+    {
+        if (RunCommand({"sh", "-c", "command -v " + p}).exitCode != 0)
+        {
+            return p;
+        }
+    }
+    return std::nullopt;
+}
+
+Background::Background(const std::string& ns, const std::vector<std::string>& argv, std::string log)
+    : m_log(std::move(log))
+{
+    std::vector<std::string> all = {"ip", "netns", "exec", ns};
+    all.insert(all.end(), argv.begin(), argv.end());
+    m_pid = ::fork();
+    if (m_pid == 0)
+    {
+        ::setsid(); // its own process group, so Stop reaches its children too
+        int in = ::open("/dev/null", O_RDONLY);
+        int fd = ::open(m_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(in, 0);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        std::vector<char*> args;
+        for (std::string& a : all)
+        {
+            args.push_back(a.data());
+        }
+        args.push_back(nullptr);
+        ::execvp("ip", args.data());
+        ::_exit(127);
+    }
+}
+
+Background::~Background()
+{
+    Stop();
+}
+
+int
+Background::Stop()
+{
+    if (m_pid <= 0)
+    {
+        return m_status;
+    }
+    ::kill(-m_pid, SIGTERM);
+    for (int i = 0; i < 300; ++i)
+    {
+        int status = 0;
+        if (::waitpid(m_pid, &status, WNOHANG) == m_pid)
+        {
+            ::kill(-m_pid, SIGKILL); // anything it left behind
+            m_pid = 0;
+            m_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            return m_status;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(-m_pid, SIGKILL);
+    ::waitpid(m_pid, nullptr, 0);
+    m_pid = 0;
+    return m_status = -1;
+}
+
+int
+Background::Wait(double seconds)
+{
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (m_pid > 0 && std::chrono::steady_clock::now() < end)
+    {
+        int status = 0;
+        if (::waitpid(m_pid, &status, WNOHANG) == m_pid)
+        {
+            ::kill(-m_pid, SIGKILL); // anything it left behind
+            m_pid = 0;
+            m_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            return m_status;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return Stop();
+}
+
+bool
+Background::WaitFor(const std::string& text, double seconds) const
+{
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < end)
+    {
+        if (ReadWholeFile(m_log).find(text) != std::string::npos)
+        {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
+std::string
+Background::Log() const
+{
+    return ReadWholeFile(m_log);
+}
+
+ProgramRig::ProgramRig(const std::string& tag)
+    : m_dir("/tmp/" + NetnsFixture::NamePrefix() + tag)
+{
+    RunCommand({"rm", "-rf", m_dir});
+    RunCommand({"mkdir", "-p", m_dir});
+    try
+    {
+        server = net.AddNamespace("server");
+        internet = net.AddNamespace("internet");
+        net.AddVeth(server, "s1", internet, "i0");
+        net.AddAddress(server, "s1", std::string(kServerAddress) + "/24");
+        net.AddAddress(internet, "i0", std::string(kInternetAddress) + "/24");
+        // The LHP side: a bridge, so several clients can share one serverd interface.
+        net.Ip(server, {"link", "add", "lan0", "address", kServerMac, "type", "bridge"});
+        net.Ip(server, {"link", "set", "lan0", "up"}); // carrier once a client's port is in it
+    }
+    catch (...)
+    {
+        RunCommand({"rm", "-rf", m_dir}); // no destructor runs for a failed constructor
+        throw;
+    }
+}
+
+ProgramRig::~ProgramRig()
+{
+    clients.clear(); // clientds first, then serverd
+    serverd.reset();
+    if (!std::getenv("RESOA_TEST_KEEP")) // keep the logs for a look after a failure
+    {
+        RunCommand({"rm", "-rf", m_dir});
+    }
+}
+
+std::optional<std::string>
+ProgramRig::SkipReason(const std::vector<std::string>& programs)
+{
+    if (auto why = NetnsFixture::SkipReason())
+    {
+        return why;
+    }
+    if (!IsExecutable(kServerd) || !IsExecutable(kClientd))
+    {
+        return std::string("resoa-serverd or resoa-clientd not built");
+    }
+    if (auto missing = MissingProgram(programs))
+    {
+        return *missing + " is not installed";
+    }
+    return std::nullopt;
+}
+
+void
+ProgramRig::StartServerd(const std::vector<std::string>& extraArgs)
+{
+    std::vector<std::string> argv = {
+        kServerd, "--interface", "lan0", "--public-address", kServerAddress};
+    argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
+    if (std::getenv("RESOA_TEST_DEBUG"))
+    {
+        argv.insert(argv.end(), {"--log-level", "debug"});
+    }
+    serverd = std::make_unique<Background>(server, argv, m_dir + "/serverd.log");
+    if (!serverd->WaitFor("up on lan0"))
+    {
+        throw std::runtime_error("resoa-serverd did not start: " + serverd->Log());
+    }
+}
+
+void
+ProgramRig::AddPublicAddress(const std::string& cidr)
+{
+    net.AddAddress(server, "s1", cidr);
+}
+
+ProgramRig::Client&
+ProgramRig::AddResoaClient(const std::vector<std::string>& clientdArgs)
+{
+    const std::size_t n = clients.size();
+    auto c = std::make_unique<Client>();
+    c->ns = net.AddNamespace(n == 0 ? "client" : "client" + std::to_string(n + 1));
+    char mac[32];
+    std::snprintf(mac, sizeof(mac), "02:00:00:aa:01:%02x", static_cast<unsigned>(n + 1));
+    const std::string port = "s0c" + std::to_string(n + 1);
+    net.AddVeth(c->ns, "c0", server, port, mac);
+    net.Ip(server, {"link", "set", port, "master", "lan0"});
+    net.WaitUntilUp(server, "lan0");
+    c->socket = m_dir + "/clientd" + std::to_string(n + 1) + ".sock";
+    std::vector<std::string> argv = {
+        kClientd, "--interface", "c0", "--server-mac", kServerMac, "--unix-socket", c->socket};
+    argv.insert(argv.end(), clientdArgs.begin(), clientdArgs.end());
+    if (std::getenv("RESOA_TEST_DEBUG"))
+    {
+        argv.insert(argv.end(), {"--log-level", "debug"});
+    }
+    c->clientd = std::make_unique<Background>(
+        c->ns, argv, m_dir + "/clientd" + std::to_string(n + 1) + ".log");
+    if (!c->clientd->WaitFor("registered: errno 0, public address ", 15))
+    {
+        throw std::runtime_error("resoa-clientd did not register: " + c->clientd->Log() +
+                                 (serverd ? serverd->Log() : std::string()));
+    }
+    const std::string log = c->clientd->Log();
+    const std::string key = "public address ";
+    const std::size_t at = log.find(key, log.find("registered: errno 0")) + key.size();
+    c->publicAddress = log.substr(at, log.find_first_of(" \n", at) - at);
+    clients.push_back(std::move(c));
+    return *clients.back();
+}
+
+std::string
+ProgramRig::AddNatClient()
+{
+    const int n = ++m_natClients;
+    const std::string ns = net.AddNamespace(n == 1 ? "natclient" : "natclient" + std::to_string(n));
+    const std::string port = "n" + std::to_string(n);
+    net.AddVeth(ns, "c0", server, port);
+    if (!m_natReady)
+    {
+        net.Ip(server, {"link", "add", "natlan", "type", "bridge"});
+        net.Ip(server, {"link", "set", "natlan", "up"});
+        net.AddAddress(server, "natlan", "10.0.0.1/24");
+        CommandResult nat = Run(server,
+                                "sysctl -qw net.ipv4.ip_forward=1 && nft -f - <<'EOF'\n"
+                                "table ip resoa_nat {\n"
+                                "  chain postrouting {\n"
+                                "    type nat hook postrouting priority srcnat; policy accept;\n"
+                                "    ip saddr 10.0.0.0/24 oifname \"s1\" masquerade\n"
+                                "  }\n"
+                                "  chain prerouting {\n"
+                                "    type filter hook prerouting priority filter; policy accept;\n"
+                                "  }\n"
+                                "}\n"
+                                "EOF\n",
+                                10);
+        if (nat.exitCode != 0)
+        {
+            throw std::runtime_error("nftables masquerade failed: " + nat.output);
+        }
+        m_natReady = true;
+    }
+    net.Ip(server, {"link", "set", port, "master", "natlan"});
+    net.AddAddress(ns, "c0", "10.0.0." + std::to_string(n + 1) + "/24");
+    net.Ip(ns, {"route", "add", "default", "via", "10.0.0.1"});
+    net.WaitUntilUp(server, "natlan");
+    return ns;
+}
+
+std::string
+ProgramRig::EnableFtpHelper(int port)
+{
+    // Built in on some kernels, a module on others; modprobe's failure alone says nothing.
+    RunCommand({"modprobe", "nf_conntrack_ftp"});
+    CommandResult r = Run(server,
+                          "nft add ct helper ip resoa_nat ftp-standard "
+                          "'{ type \"ftp\" protocol tcp; }' && "
+                          "nft add rule ip resoa_nat prerouting ip saddr 10.0.0.0/24 tcp dport " +
+                              std::to_string(port) + " ct helper set \"ftp-standard\"",
+                          10);
+    if (r.exitCode != 0)
+    {
+        return "the conntrack FTP helper is not available on this kernel: " + r.output;
+    }
+    return "";
+}
+
+CommandResult
+ProgramRig::Run(const std::string& ns, const std::string& script, int seconds)
+{
+    return RunCommand({"timeout",
+                       "-k",
+                       "3",
+                       std::to_string(seconds),
+                       "ip",
+                       "netns",
+                       "exec",
+                       ns,
+                       "sh",
+                       "-c",
+                       script});
+}
+
+std::string
+ProgramRig::ResoaEnv(const Client& client) const
+{
+    return "env RESOA_CLIENTD_SOCKET=" + client.socket + " RESOA_PRELOAD=" + kPreload + " " +
+           kResoaRun;
+}
+
+CommandResult
+ProgramRig::RunResoa(const Client& client, const std::string& script, int seconds)
+{
+    return RunCommand({"timeout",
+                       "-k",
+                       "3",
+                       std::to_string(seconds),
+                       "ip",
+                       "netns",
+                       "exec",
+                       client.ns,
+                       "env",
+                       "RESOA_CLIENTD_SOCKET=" + client.socket,
+                       "RESOA_PRELOAD=" + kPreload,
+                       kResoaRun,
+                       "sh",
+                       "-c",
+                       script});
+}
+
+std::unique_ptr<Background>
+ProgramRig::Start(const std::string& ns,
+                  const std::vector<std::string>& argv,
+                  const std::string& logName)
+{
+    return std::make_unique<Background>(ns, argv, m_dir + "/" + logName);
+}
+
+std::string
+ProgramRig::DaemonLogs() const
+{
+    std::string out;
+    if (serverd)
+    {
+        out += "\n--- serverd:\n" + Tail(serverd->Log());
+    }
+    for (const auto& c : clients)
+    {
+        out += "\n--- clientd " + c->ns + ":\n" + Tail(c->clientd->Log());
+    }
+    return out;
+}
+
+} // namespace test
+} // namespace resoa
