@@ -1,9 +1,12 @@
 #!/usr/bin/python3
 """Run every point of one or more campaigns with build/examples/resoa-compare.
 
-    sweep.py CAMPAIGN [CAMPAIGN ...] [--quick] [--jobs N] [--runs R] [--out DIR]
+    sweep.py CAMPAIGN [CAMPAIGN ...] [--quick | --full] [--jobs N] [--runs R] [--out DIR]
              [--binary PATH] [--timeout S] [--slurm FILE]
-    sweep.py --list [--quick]
+    sweep.py --list [--quick | --full]
+
+Modes (campaigns.py): the default is the headline (`./resoa run`, <= 30 min on 2 cores),
+--full the complete campaign, --quick a one-minute smoke run.
 
 Each job runs the binary with `--csv=<out>/<campaign>.csv.part.<tag>`; this process is the
 only writer of `<out>/<campaign>.csv` and appends each job's row to it, so parallel jobs never
@@ -19,6 +22,7 @@ import concurrent.futures
 import csv
 import fcntl
 import glob
+import math
 import os
 import shlex
 import signal
@@ -33,7 +37,12 @@ import campaigns as cp
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_BINARY = REPO / "build" / "examples" / "resoa-compare"
-DEFAULT_OUT = {"full": REPO / "results", "quick": REPO / "results" / "quick"}
+# Headline and full share results/: every headline point is a full point, so --full resumes.
+DEFAULT_OUT = {
+    "full": REPO / "results",
+    "headline": REPO / "results",
+    "quick": REPO / "results" / "quick",
+}
 STDERR_TAIL_LINES = 12
 
 
@@ -88,10 +97,13 @@ def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="sweep.py",
         description="Run the ReSoA comparison campaigns with resoa-compare.",
-        epilog=f"campaigns: {', '.join(names)}, or 'all' (= {' '.join(cp.HEADLINE)})",
+        epilog=f"campaigns: {', '.join(names)}, or 'all' (every campaign the mode has: "
+        f"headline {' '.join(cp.campaigns_for('headline'))}; full {' '.join(cp.ORDER)})",
     )
     p.add_argument("campaigns", nargs="*", metavar="CAMPAIGN")
-    p.add_argument("--quick", action="store_true", help="few runs, short durations")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="few runs, short durations")
+    mode.add_argument("--full", action="store_true", help="the complete campaign")
     p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="parallel runs")
     p.add_argument("--runs", type=positive_int, help="runs per point (default: the campaign's)")
     p.add_argument(
@@ -111,17 +123,22 @@ def parse_args(argv):
         args.campaigns = args.campaigns or ["all"]
     if not args.campaigns:
         p.error("give at least one CAMPAIGN (or 'all')")
+    args.mode = "quick" if args.quick else "full" if args.full else "headline"
     chosen = []
     for name in args.campaigns:
         if name == "all":
-            chosen.extend(cp.HEADLINE)
+            chosen.extend(cp.campaigns_for(args.mode))
         elif name in cp.CAMPAIGNS:
             chosen.append(name)
         else:
             p.error(f"unknown campaign {name!r} (choose from {', '.join(names)}, all)")
     args.campaigns = list(dict.fromkeys(chosen))
+    empty = [n for n in args.campaigns if not cp.points(cp.CAMPAIGNS[n], mode=args.mode, runs=1)]
+    if empty:
+        p.error(f"campaign(s) {', '.join(empty)} have no points in the {args.mode} mode "
+                "(try --full)")
     if args.out is None:
-        args.out = DEFAULT_OUT["quick" if args.quick else "full"]
+        args.out = DEFAULT_OUT[args.mode]
     if args.out.exists() and not args.out.is_dir():
         p.error(f"--out {args.out} is not a directory")
     return args
@@ -138,11 +155,15 @@ class ResultsFile:
     def __init__(self, path):
         self.path = path
         self.header, raws = cp.read_raw(path) if path.exists() else (None, [])
-        if self.header is not None:
-            try:
-                cp.check_header(self.header, path)
-            except cp.SchemaError as e:
-                raise Fatal(f"{e}: the CSV header differs from the schema; move it away") from None
+        if self.header is not None and self.header != cp.COLUMNS:
+            # Rows of an older schema were measured another way (e.g. before issue 10's
+            # 30-s windows and TCP profiles): keep them aside, never mix or resume them.
+            stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(path.stat().st_mtime))
+            old = path.with_name(f"{path.stem}.old-{stamp}{path.suffix}.txt")
+            path.rename(old)
+            print(f"{path.name}: its header is not the current schema (docs/compare-csv.md); "
+                  f"moved to {old.name}, starting afresh")
+            self.header, raws = None, []
         self.normed = [cp.row_norm(r) for r in raws]
 
     def has(self, key):
@@ -375,7 +396,7 @@ def pending_jobs(args, results):
     per_run = []
     for name in args.campaigns:
         camp = cp.CAMPAIGNS[name]
-        for flags in cp.points(camp, args.quick, args.runs):
+        for flags in cp.points(camp, runs=args.runs, mode=args.mode):
             if results[name].has(cp.point_key(flags)):
                 skipped += 1
                 continue
@@ -395,6 +416,8 @@ def run_sweep(args, results):
         print(f"{names}: nothing to do")
         return 0
     print(f"{names}: {len(jobs)} run(s) on {args.jobs} job(s) -> {args.out}")
+    est, source = estimate_jobs(args.out, jobs)
+    print(f"estimated wall time: ~{fmt_duration(est / args.jobs)} on {args.jobs} job(s) ({source})")
     runner = Runner(args.binary, args.out, args.timeout)
     progress = Progress(len(jobs))
     failures, warned = [], set()
@@ -510,7 +533,7 @@ def write_slurm(args, results):
         points=points,
         out=out,
         campaigns=" ".join(args.campaigns),
-        quick=" --quick" if args.quick else "",
+        quick={"quick": " --quick", "full": " --full", "headline": ""}[args.mode],
         points_q=shlex.quote(str(points)),
         binary_q=shlex.quote(str(args.binary.resolve())),
         out_q=shlex.quote(str(out)),
@@ -525,37 +548,36 @@ def write_slurm(args, results):
 
 # ------------------------------------------------------------------ --list -------------------
 def list_campaigns(args):
-    mode = "quick" if args.quick else "full"
-    print(f"{mode} variant: {cp.RUNS[mode]} runs per point (knobs in campaigns.py)")
+    mode = args.mode
+    runs = args.runs or cp.RUNS[mode]
+    print(f"{mode} mode: {runs} runs per point, the limit included (knobs in campaigns.py)")
+    print("  cost model (measured CPU s per simulated s of one run; wall = CPU / jobs): " + ", ".join(
+        f"{k} {v:g}" for k, v in cp.WALL_PER_SIM_S.items()))
     total_runs, total_est = 0, 0.0
-    have_est = True
     for name in args.campaigns:
         camp = cp.CAMPAIGNS[name]
-        pts = cp.points(camp, args.quick, args.runs)
-        est = estimate_wall(args.out, camp, pts)
+        pts = cp.points(camp, runs=args.runs, mode=mode)
+        jobs = [Job(i, camp, f) for i, f in enumerate(pts)]
+        est, source = estimate_jobs(args.out, jobs)
         total_runs += len(pts)
-        if est is None:
-            have_est = False
-            est_text = "no measurements yet"
-        else:
-            total_est += est
-            est_text = f"~{fmt_duration(est / args.jobs)} on {args.jobs} job(s)"
-        xs = camp.x_values(args.quick)
+        total_est += est
+        xs = camp.x_values(mode=mode)
         axis = (
             f"{camp.x_flag}={','.join(map(cp.format_value, xs))}" if camp.x_flag else "one setting"
         )
-        dur = f"{cp.format_value(cp.duration_s(camp, args.quick))} s"
-        print(f"  {name:8s} {len(pts):5d} runs x {dur:5s} {axis:32s} {est_text}")
-    est_text = f", ~{fmt_duration(total_est / args.jobs)} on {args.jobs} job(s)" if have_est else ""
-    print(f"  total    {total_runs:5d} runs{est_text}")
+        dur = f"{cp.format_value(cp.duration_s(camp, mode=mode))} s"
+        nvar = len(camp.variants_for(mode))
+        print(
+            f"  {name:12s} {len(pts):5d} runs ({nvar} variants) x {dur:5s} {axis:30s} "
+            f"~{fmt_duration(est / args.jobs)} on {args.jobs} job(s) ({source})"
+        )
+    print(f"  total        {total_runs:5d} runs, ~{fmt_duration(total_est / args.jobs)} on "
+          f"{args.jobs} job(s)")
     return 0
 
 
-def estimate_wall(out, camp, pts):
-    """Estimated wall seconds from sim_wall_s per simulated second of existing rows.
-
-    Uses rows of the same variant, flow type and client count, else of any client count.
-    """
+def measured_ratios(out):
+    """{(variant, flows, clients) and (variant, flows): [wall s per simulated s]} from rows."""
     per = {}
     for path in glob.glob(str(out / "*.csv")):
         try:
@@ -563,19 +585,47 @@ def estimate_wall(out, camp, pts):
         except (cp.SchemaError, OSError, csv.Error):
             continue
         for r in rows:
-            if r["duration_s"] > 0 and r["sim_wall_s"] == r["sim_wall_s"]:
-                ratio = r["sim_wall_s"] / r["duration_s"]
+            # CPU seconds where recorded (the wall time of a run on a loaded machine says
+            # more about the other load than about the run).
+            cost = r.get("sim_cpu_s", math.nan)
+            cost = cost if cost == cost else r["sim_wall_s"]
+            if r["duration_s"] > 0 and cost == cost:
+                ratio = cost / cp.simulated_s(r)
                 per.setdefault((cp.variant_key(r), r["flows"], r["clients"]), []).append(ratio)
                 per.setdefault((cp.variant_key(r), r["flows"]), []).append(ratio)
-    total = 0.0
-    for flags in pts:
-        v = next(v for v in camp.variants if all(flags.get(k) == x for k, x in v.flags.items()))
+    return per
+
+
+def estimate_jobs(out, jobs):
+    """(estimated wall seconds on one job, source text) of `jobs`.
+
+    Per run: wall s per simulated s of rows already in `out` of the same variant, flow type
+    and client count (else any client count), else the measured model cp.WALL_PER_SIM_S.
+    """
+    per = measured_ratios(out)
+    total, measured = 0.0, 0
+    for j in jobs:
+        flags = j.flags
+        v = next(
+            (v for v in j.campaign.variants if all(flags.get(k) == x for k, x in v.flags.items())),
+            None,
+        )
+        key = v.key if v else flags.get("system", "tcp")
         flows = flags.get("flows", "bulk")
-        ratios = per.get((v.key, flows, float(flags.get("clients", 1)))) or per.get((v.key, flows))
-        if not ratios:
-            return None
-        total += sum(ratios) / len(ratios) * flags["duration"]
-    return total
+        ratios = per.get((key, flows, float(flags.get("clients", 1)))) or per.get((key, flows))
+        sim_s = cp.simulated_s_of_flags(flags)
+        if ratios:
+            measured += 1
+            total += sum(ratios) / len(ratios) * sim_s
+        else:
+            total += cp.model_wall_s(flags)
+    if measured == len(jobs):
+        source = "from rows in " + str(out)
+    elif measured:
+        source = f"{measured} of {len(jobs)} from rows, the rest from the cost model"
+    else:
+        source = "cost model in campaigns.py"
+    return total, source
 
 
 # ------------------------------------------------------------------ main ---------------------

@@ -7,7 +7,9 @@ The fake (FAKE_SOURCE) is written into a temporary directory by the tests: it ta
 binary's flags, rejects unknown ones, and appends rows with the documented columns.
 """
 
+import contextlib
 import csv
+import io
 import math
 import os
 import shutil
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import campaigns as cp
 import plot
+import sweep
 
 HERE = Path(__file__).resolve().parent
 SWEEP = HERE / "sweep.py"
@@ -37,12 +40,19 @@ import math, os, random, sys, time
 COLUMNS = ("system,direction,flows,clients,frame_loss,burst_bad_ms,burst_good_ms,mac_retries,"
            "rtt_ms,link_rate,tcp,min_rto_ms,bytes,duration_s,seed,run,goodput_mbps,"
            "per_client_mbps,jain,flows_done,fct_mean_s,fct_p50_s,fct_p95_s,fcts,mac_retx,"
-           "lhp_retx,tcp_retx,frames_per_kb,outage_s,deassoc,sim_wall_s").split(",")
+           "lhp_retx,tcp_retx,frames_per_kb,outage_s,deassoc,sim_wall_s,warmup_s,distance_m,"
+           "clock_granularity_ms,del_ack_ms,init_cwnd,sack,tcp_cc,server_tcp,fade_timeline,"
+           "loss_frames,distances_m,limit_retries,limit_same_mbps,fades,airtime_share,sim_cpu_s").split(",")
 FLAGS = {"system": "resoa", "direction": "up", "flows": "bulk", "clients": "1",
          "frameLoss": "0", "burstBadMs": "0", "burstGoodMs": "1000", "macRetries": "7",
-         "rtt": "100", "linkRate": "100Mbps", "tcp": "NewReno", "minRto": "1000",
+         "rtt": "100", "linkRate": "100Mbps", "tcp": "NewReno", "minRto": "0",
          "bytes": "0", "duration": "20", "webFlowBytes": "50000", "seed": "1", "run": "1",
-         "pcap": "false", "csv": ""}
+         "pcap": "false", "csv": "", "warmup": "2", "distance": "0", "distances": "",
+         "fadeTimeline": "shared", "lossFrames": "data", "serverTcp": "linux",
+         "limitRetries": ""}
+
+def cp_fmt(v):
+    return str(int(v)) if float(v).is_integer() else str(v)
 
 def main(argv):
     f = dict(FLAGS)
@@ -62,15 +72,19 @@ def main(argv):
     time.sleep(float(os.environ.get("FAKE_SLEEP", "0")))
     system, clients = f["system"], int(f["clients"])
     p, bad, good = float(f["frameLoss"]), float(f["burstBadMs"]), float(f["burstGoodMs"])
-    rtt, retries, rto = float(f["rtt"]), int(f["macRetries"]), float(f["minRto"])
+    linux = f["tcp"] == "linux"
+    rto = float(f["minRto"]) or (200.0 if linux else 1000.0)
+    rtt, retries = float(f["rtt"]), int(f["macRetries"])
     rng = random.Random(f"{system}|{f['tcp']}|{rto}|{p}|{bad}|{rtt}|{clients}|{f['flows']}|{f['seed']}|{f['run']}")
     badfrac = bad / (bad + good) if bad > 0 else 0.0
     limit = 27.0 * (1 - p) ** 0.8 * (1 - 0.8 * badfrac)
     residual = p ** (retries + 1) + 0.6 * badfrac
     e2e = limit * 0.9 / (1 + 60 * residual * (rtt / 100) * (rto / 1000) ** 0.5) / (1 + rtt / 2000)
-    if f["tcp"].lower() == "cubic":
+    if f["tcp"].lower() in ("cubic", "linux"):
         e2e *= 1.05
     base = {"limit": limit, "resoa": 0.92 * limit, "nat": 0.97 * e2e, "tcp": e2e}[system]
+    if f["direction"] == "down":
+        base *= 0.95
     goodput = max(0.0, base * (1 + rng.gauss(0, 0.04)))
     weights = [rng.uniform(0.9, 1.1) if system in ("limit", "resoa") else rng.uniform(0.3, 1.0)
                for _ in range(clients)]
@@ -87,7 +101,7 @@ def main(argv):
         "system": system, "direction": f["direction"], "flows": f["flows"], "clients": clients,
         "frame_loss": f["frameLoss"], "burst_bad_ms": f["burstBadMs"], "burst_good_ms": f["burstGoodMs"],
         "mac_retries": retries, "rtt_ms": f["rtt"], "link_rate": f["linkRate"], "tcp": f["tcp"],
-        "min_rto_ms": f["minRto"], "bytes": f["bytes"], "duration_s": f["duration"],
+        "min_rto_ms": cp_fmt(rto), "bytes": f["bytes"], "duration_s": f["duration"],
         "seed": f["seed"], "run": f["run"], "goodput_mbps": f"{goodput:.4f}",
         "per_client_mbps": " ".join(f"{x:.4f}" for x in per_client), "jain": f"{jain:.4f}",
         "flows_done": len(fcts), "fct_mean_s": f"{sum(fcts) / len(fcts):.4f}" if fcts else 0,
@@ -97,6 +111,16 @@ def main(argv):
         "tcp_retx": int(200 * residual) if system in ("tcp", "nat") else 0,
         "frames_per_kb": f"{0.7 / max(0.05, 1 - p):.3f}", "outage_s": outage,
         "deassoc": 1 if outage else 0, "sim_wall_s": f"{0.3 * float(f['duration']) * clients:.3f}",
+        "warmup_s": f["warmup"], "distance_m": f["distance"],
+        "clock_granularity_ms": 200 if linux else 1, "del_ack_ms": 40 if linux else 200,
+        "init_cwnd": 10, "sack": 1, "tcp_cc": "Cubic" if linux else f["tcp"],
+        "server_tcp": f["serverTcp"], "fade_timeline": f["fadeTimeline"],
+        "loss_frames": f["lossFrames"], "distances_m": f["distances"].replace(",", " ") or "5",
+        "limit_retries": retries,
+        "limit_same_mbps": f"{0.9 * goodput:.4f}" if system == "limit" else "",
+        "fades": int(float(f["duration"]) / ((bad + good) / 1000)) if bad > 0 else 0,
+        "airtime_share": " ".join(f"{0.9 / clients:.4f}" for _ in range(clients)),
+        "sim_cpu_s": f"{0.25 * float(f['duration']) * clients:.3f}",
     }
     line = ",".join(str(vals[c]) for c in COLUMNS)
     if f["csv"]:
@@ -201,7 +225,7 @@ class CsvParsingTest(unittest.TestCase):
             '12.5,"7.25 5.25",0.97,0,0,0,0,,10,0,4,1.2,0,0,1.5'
         )
         web = (
-            "resoa,up,web,1,0.30,0,1000,7,100,100Mbps,NewReno,1000,0,5,1,1,"
+            "resoa,up,web,1,0.30,0,1000,7,100,100Mbps,linux,200,0,5,1,1,"
             "3.5,3.5,1,3,0.2167,0.2,0.35,0.1 0.2 0.35,1,2,0,1.1,0.5,1,2.0"
         )
         broken = "resoa,up,bulk,1"
@@ -246,15 +270,15 @@ class CsvParsingTest(unittest.TestCase):
 class CampaignTest(unittest.TestCase):
     def test_points_cover_the_grid(self):
         for name, camp in cp.CAMPAIGNS.items():
-            for quick in (False, True):
-                pts = cp.points(camp, quick)
-                xs = camp.x_values(quick) if camp.x_flag else (None,)
-                mode = "quick" if quick else "full"
+            for mode in cp.MODES:
+                pts = cp.points(camp, mode=mode)
+                xs = camp.x_values(mode=mode)
                 runs = cp.RUNS[mode]
-                has_limit = any(v.key == "limit" for v in camp.variants)
-                expected = len(xs) * (len(camp.variants) - has_limit) * runs
+                variants = camp.variants_for(mode)
+                has_limit = any(v.key == "limit" for v in variants)
+                expected = len(xs) * (len(variants) - has_limit) * runs
                 expected += len(xs) * has_limit * min(runs, cp.LIMIT_RUNS[mode])
-                self.assertEqual(len(pts), expected, name)
+                self.assertEqual(len(pts), expected, (name, mode))
                 if camp.x_flag:  # the swept value must reach the command line
                     self.assertEqual(sorted({p[camp.x_flag] for p in pts}), sorted(xs), name)
                 keys = {tuple(sorted(cp.point_key(p).items())) for p in pts}
@@ -263,17 +287,55 @@ class CampaignTest(unittest.TestCase):
                     self.assertTrue(set(p) <= set(cp.KNOWN_FLAGS), p)
 
     def test_headline_requirements(self):
-        self.assertGreaterEqual(cp.RUNS["full"], 10)
-        for name in ("loss", "burst", "rtt", "clients"):
-            keys = [v.key for v in cp.CAMPAIGNS[name].variants]
-            self.assertEqual(keys, ["resoa", "nat", "tcp", "tcp-rto200", "tcp-cubic", "limit"])
+        # >= 10 runs per point for every system, the limit included; >= 30 s windows.
+        for mode in ("headline", "full"):
+            self.assertGreaterEqual(cp.RUNS[mode], 10)
+            self.assertGreaterEqual(cp.LIMIT_RUNS[mode], 10)
+            self.assertGreaterEqual(cp.DURATION_S[mode], 30)
+        all_keys = ["resoa", "nat", "tcp-linux", "tcp-cubic", "tcp", "tcp-rto200", "limit"]
+        for name in ("loss", "burst", "interference", "rtt", "clients", "down-loss"):
+            camp = cp.CAMPAIGNS[name]
+            self.assertEqual([v.key for v in camp.variants], all_keys)
+            for mode in ("headline", "quick"):
+                keys = [v.key for v in camp.variants_for(mode)]
+                self.assertEqual(keys, ["resoa", "tcp-linux", "tcp-cubic", "tcp", "limit"])
+        # Best TCP is chosen between these two; NewReno/200 ms is only a footnote.
+        self.assertEqual(cp.BEST_TCP_KEYS, ("tcp-cubic", "tcp"))
+        self.assertTrue(cp.VARIANT_BY_KEY["tcp-rto200"].footnote)
+        self.assertEqual(cp.VARIANT_BY_KEY["tcp-linux"].flags, {"system": "tcp", "tcp": "linux"})
         self.assertEqual(cp.CAMPAIGNS["web"].fixed["flows"], "web")
         self.assertEqual(cp.CAMPAIGNS["clients"].x_full, (1, 2, 4, 8))
+        # The headline's fades are shared; the interference channel is per PHY on all frames.
+        self.assertNotIn("fadeTimeline", cp.CAMPAIGNS["burst"].fixed)
+        inter = cp.CAMPAIGNS["interference"].fixed
+        self.assertEqual((inter["fadeTimeline"], inter["lossFrames"]), ("perPhy", "all"))
+        self.assertEqual(cp.CAMPAIGNS["down-burst"].fixed["direction"], "down")
         for camp in cp.CAMPAIGNS.values():
-            for quick in (False, True):
-                d = cp.duration_s(camp, quick)
-                self.assertTrue({p["duration"] for p in cp.points(camp, quick)} == {d})
+            for mode in cp.MODES:
+                d = cp.duration_s(camp, mode=mode)
+                pts = cp.points(camp, mode=mode)
+                self.assertTrue({p["duration"] for p in pts} <= {d})
                 self.assertGreaterEqual(cp.run_timeout_s({"duration": d}), 10 * d)
+                for p in pts:
+                    if p["system"] == "limit":
+                        self.assertEqual(p["limitRetries"], cp.LIMIT_MAC_RETRIES)
+
+    def test_headline_points_are_full_points(self):
+        # ./resoa run --full after ./resoa run resumes: every headline point is a full point.
+        for name, camp in cp.CAMPAIGNS.items():
+            full = {tuple(sorted(cp.point_key(p).items())) for p in cp.points(camp, mode="full")}
+            for p in cp.points(camp, mode="headline"):
+                self.assertIn(tuple(sorted(cp.point_key(p).items())), full, name)
+
+    def test_headline_fits_in_30_minutes(self):
+        jobs = [
+            sweep.Job(i, cp.CAMPAIGNS[n], f)
+            for n in cp.campaigns_for("headline")
+            for i, f in enumerate(cp.points(cp.CAMPAIGNS[n], mode="headline"))
+        ]
+        est, source = sweep.estimate_jobs(Path("/nonexistent"), jobs)
+        self.assertIn("cost model", source)
+        self.assertLessEqual(est / 2, 30 * 60, f"headline estimate {est / 2 / 60:.1f} min")
 
     def test_flag_args(self):
         self.assertEqual(
@@ -302,7 +364,7 @@ class SweepArgumentTest(TempDirTest):
         self.assertEqual(self.calls(), [])
 
     def test_missing_binary(self):
-        r = self.sweep("web", "--binary", str(self.tmp / "no-such-binary"), binary=False)
+        r = self.sweep("web", "--quick", "--binary", str(self.tmp / "no-such-binary"), binary=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn("not found", r.stderr)
         self.assertIn("no-such-binary", r.stderr)
@@ -310,11 +372,11 @@ class SweepArgumentTest(TempDirTest):
 
 class SweepRunTest(TempDirTest):
     def test_runs_every_point_once_and_resumes(self):
-        r = self.sweep("web", "--quick", "--runs", "2", "--jobs", "2")
+        r = self.sweep("web", "--full", "--runs", "2", "--jobs", "2")
         self.assertEqual(r.returncode, 0, r.stderr)
         rows = data_rows(self.out / "web.csv")
-        self.assertEqual(len(rows), 10)  # 5 variants x 2 runs
-        self.assertEqual(len(self.calls()), 10)
+        self.assertEqual(len(rows), 12)  # 6 variants (no limit for web) x 2 runs
+        self.assertEqual(len(self.calls()), 12)
         self.assertEqual(
             sorted(
                 {
@@ -330,40 +392,42 @@ class SweepRunTest(TempDirTest):
                 ("tcp", "NewReno", "1000", "2"),
                 ("tcp", "NewReno", "200", "1"),
                 ("tcp", "NewReno", "200", "2"),
+                ("tcp", "linux", "200", "1"),
+                ("tcp", "linux", "200", "2"),
             ],
         )
-        self.assertRegex(r.stderr, r"\[\s*\d+/10\]\s+\d+% eta \S+  system=")
+        self.assertRegex(r.stderr, r"\[\s*\d+/12\]\s+\d+% eta \S+  system=")
         self.assertEqual(list(self.out.glob("*.part.*")), [])
         # A second run does nothing.
-        r = self.sweep("web", "--quick", "--runs", "2")
+        r = self.sweep("web", "--full", "--runs", "2")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("nothing to do", r.stdout)
-        self.assertEqual(len(self.calls()), 10)
-        self.assertEqual(len(data_rows(self.out / "web.csv")), 10)
+        self.assertEqual(len(self.calls()), 12)
+        self.assertEqual(len(data_rows(self.out / "web.csv")), 12)
         # Lose three rows: exactly those three points run again.
         lines = (self.out / "web.csv").read_text().splitlines()
         (self.out / "web.csv").write_text("\n".join(lines[:-3]) + "\n")
-        r = self.sweep("web", "--quick", "--runs", "2")
+        r = self.sweep("web", "--full", "--runs", "2")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(len(self.calls()), 13)
+        self.assertEqual(len(self.calls()), 15)
         rows = data_rows(self.out / "web.csv")
         keys = {(x["system"], x["tcp"], x["min_rto_ms"], x["run"]) for x in rows}
-        self.assertEqual((len(rows), len(keys)), (10, 10))
+        self.assertEqual((len(rows), len(keys)), (12, 12))
 
     def test_failures_are_reported_and_others_kept(self):
-        r = self.sweep("web", "--quick", "--runs", "2", env={"FAKE_FAIL": "--system=nat"})
+        r = self.sweep("web", "--full", "--runs", "2", env={"FAKE_FAIL": "--system=nat"})
         self.assertEqual(r.returncode, 1)
-        self.assertIn("2 of 10 run(s) FAILED", r.stderr)
+        self.assertIn("2 of 12 run(s) FAILED", r.stderr)
         self.assertIn("exit status 3", r.stderr)
         self.assertIn("ns-3 says: something broke", r.stderr)  # stderr tail of the job
         self.assertRegex(r.stderr, r"FAILED: \S*resoa-compare --system=nat .*--run=[12] --csv=")
         rows = data_rows(self.out / "web.csv")
-        self.assertEqual(len(rows), 8)
+        self.assertEqual(len(rows), 10)
         self.assertNotIn("nat", {x["system"] for x in rows})
-        r = self.sweep("web", "--quick", "--runs", "2")
+        r = self.sweep("web", "--full", "--runs", "2")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(len(data_rows(self.out / "web.csv")), 10)
-        self.assertEqual(len(self.calls()), 12)
+        self.assertEqual(len(data_rows(self.out / "web.csv")), 12)
+        self.assertEqual(len(self.calls()), 14)
 
     def test_merges_part_files_and_drops_stale_ones(self):
         self.out.mkdir()
@@ -372,12 +436,14 @@ class SweepRunTest(TempDirTest):
             [
                 str(self.fake),
                 "--system=resoa",
+                "--tcp=linux",
                 "--direction=up",
                 "--flows=web",
                 "--clients=2",
                 "--frameLoss=0.3",
                 "--rtt=100",
-                "--duration=2",
+                "--macRetries=7",
+                "--duration=30",
                 "--seed=1",
                 "--run=1",
                 f"--csv={done}",
@@ -388,27 +454,46 @@ class SweepRunTest(TempDirTest):
         stale = self.out / "web.csv.part.local999999999-3"  # killed local job, header only
         stale.write_text(",".join(cp.COLUMNS) + "\n")
         self.log.unlink(missing_ok=True)
-        r = self.sweep("web", "--quick", "--runs", "1")
+        r = self.sweep("web", "--full", "--runs", "1")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("merged 1 row(s)", r.stdout)
-        self.assertEqual(len(self.calls()), 4)  # 5 points, one recovered
+        self.assertEqual(len(self.calls()), 5)  # 6 points, one recovered
         self.assertFalse(done.exists() or stale.exists())
-        self.assertEqual(len(data_rows(self.out / "web.csv")), 5)
+        self.assertEqual(len(data_rows(self.out / "web.csv")), 6)
 
     def test_hung_run_times_out(self):
         r = self.sweep(
-            "web", "--quick", "--runs", "1", "--timeout", "0.5", env={"FAKE_SLEEP": "30"}
+            "web", "--full", "--runs", "1", "--timeout", "0.5", env={"FAKE_SLEEP": "30"}
         )
         self.assertEqual(r.returncode, 1)
         self.assertIn("timed out after 0.5 s", r.stderr)
-        self.assertIn("5 of 5 run(s) FAILED", r.stderr)
+        self.assertIn("6 of 6 run(s) FAILED", r.stderr)
         self.assertFalse((self.out / "web.csv").exists())
         self.assertEqual(list(self.out.glob("*.part.*")), [])
 
-    def test_header_change_stops_the_sweep(self):
+    def test_old_schema_is_moved_aside(self):
         self.out.mkdir()
         (self.out / "web.csv").write_text("system,old_column\nresoa,1\n")
-        r = self.sweep("web", "--quick", "--runs", "1", "--jobs", "1")
+        r = self.sweep("web", "--full", "--runs", "1", "--jobs", "1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("not the current schema", r.stdout)
+        old = list(self.out.glob("web.old-*.csv.txt"))
+        self.assertEqual(len(old), 1)
+        self.assertEqual(old[0].read_text(), "system,old_column\nresoa,1\n")
+        self.assertEqual(len(data_rows(self.out / "web.csv")), 6)
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.assertEqual(plot.main(["--in", str(self.out)]), 0)  # the old file is not read
+
+    def test_binary_with_another_schema_stops_the_sweep(self):
+        # A binary whose header differs from the file's stops the sweep (no mixed rows).
+        self.out.mkdir()
+        (self.out / "web.csv").write_text(",".join(cp.COLUMNS) + "\n")
+        other = self.tmp / "other"
+        other.mkdir()
+        fake = write_fake(other)
+        fake.write_text(fake.read_text().replace(',sim_cpu_s").split', '").split'))
+        r = self.sweep("web", "--full", "--runs", "1", "--jobs", "1", "--binary", str(fake),
+                       binary=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn("header differs", r.stderr)
 
@@ -443,17 +528,15 @@ class EndToEndTest(TempDirTest):
     def test_sweep_then_plot(self):
         r = self.sweep("all", "--quick", "--runs", "3", "--jobs", "2")
         self.assertEqual(r.returncode, 0, r.stderr)
-        for name in cp.HEADLINE:
+        self.assertIn("estimated wall time", r.stdout)
+        names = cp.campaigns_for("quick")
+        self.assertIn("interference", names)
+        for name in names:
             self.assertTrue((self.out / f"{name}.csv").exists(), name)
         r = self.plot(self.out)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        for png in (
-            "goodput-vs-loss.png",
-            "goodput-vs-burst.png",
-            "goodput-vs-rtt.png",
-            "goodput-vs-clients.png",
-            "fct-cdf.png",
-        ):
+        for name in names:
+            png = cp.CAMPAIGNS[name].figure
             data = (self.out / png).read_bytes()
             self.assertEqual(data[:8], b"\x89PNG\r\n\x1a\n", png)
             self.assertGreater(len(data), 20000, png)
@@ -461,9 +544,9 @@ class EndToEndTest(TempDirTest):
 
         rows = data_rows(self.out / "loss.csv")
 
-        def mean(system, loss, tcp=None, rto=None):
+        def values(system, loss, tcp=None, rto=None, col="goodput_mbps"):
             vals = [
-                float(x["goodput_mbps"])
+                float(x[col])
                 for x in rows
                 if x["system"] == system
                 and float(x["frame_loss"]) == loss
@@ -471,18 +554,25 @@ class EndToEndTest(TempDirTest):
                 and (rto is None or x["min_rto_ms"] == rto)
             ]
             self.assertEqual(len(vals), 3)
-            return sum(vals) / len(vals)
+            return vals
+
+        def mean(*a, **k):
+            v = values(*a, **k)
+            return sum(v) / len(v)
 
         heavy = max(float(x["frame_loss"]) for x in rows)
         resoa, tcp = mean("resoa", heavy), mean("tcp", heavy, "NewReno", "1000")
         section = summary.split("### ReSoA ÷ TCP at the heaviest loss point")[1].split("###")[0]
-        self.assertIn("frame loss 50 %", section)
+        self.assertIn("frame loss 30 %", section)
         self.assertIn(
             f"| TCP NewReno, minRto 1 s (ns-3) | {resoa:.2f} | {tcp:.2f} | {resoa / tcp:.2f} |",
             section,
         )
         cubic = mean("tcp", heavy, "Cubic", "200")
         self.assertIn(f"| {resoa:.2f} | {cubic:.2f} | {resoa / cubic:.2f} |", section)
+        # Best TCP is the better of Cubic/200 ms and NewReno/1 s, never the Linux-like row.
+        best_label = "TCP Cubic, minRto 200 ms" if cubic >= tcp else "TCP NewReno, minRto 1 s (ns-3)"
+        self.assertIn(f"| {best_label} — best TCP baseline |", section)
 
         resoa0, tcp0 = mean("resoa", 0.0), mean("tcp", 0.0, "NewReno", "1000")
         section = summary.split("### ReSoA ÷ TCP on a clean link")[1].split("###")[0]
@@ -491,23 +581,69 @@ class EndToEndTest(TempDirTest):
             section,
         )
 
-        section = summary.split("### ReSoA ÷ limit")[1].split("## loss")[0]
-        for loss in (0.0, 0.3, 0.5):
-            r_, l_ = mean("resoa", loss), mean("limit", loss)
-            self.assertIn(
-                f"= {cp.format_value(round(loss * 100, 6))} | {r_:.2f} | {l_:.2f} | {r_ / l_:.2f} |",
-                section,
+        # Per point: ReSoA ÷ best TCP and ÷ the limit both ways, with CIs from the same rows.
+        section = summary.split("### ReSoA ÷ best TCP and ÷ limit, per point")[1].split("###")[0]
+        for loss in (0.0, 0.3):
+            res = plot.mean_ci(values("resoa", loss))
+            lim = plot.mean_ci(values("limit", loss))
+            same = plot.mean_ci(values("limit", loss, col="limit_same_mbps"))
+            cands = [plot.mean_ci(values("tcp", loss, "Cubic", "200")),
+                     plot.mean_ci(values("tcp", loss, "NewReno", "1000"))]
+            best = max(cands, key=lambda t: t[0])
+            line = next(
+                ln for ln in section.splitlines()
+                if ln.startswith(f"| loss | {plot.point_label(cp.CAMPAIGNS['loss'], loss)} |")
             )
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            self.assertEqual(cells[2], plot.fmt_ci(*res))
+            self.assertTrue(cells[3].startswith(plot.fmt_ci(*best)), cells[3])
+            self.assertEqual(cells[4], plot.fmt_ratio(res, best))
+            self.assertEqual(cells[6], plot.fmt_ci(*lim))
+            self.assertEqual(cells[7], plot.fmt_ci(*same))
+            self.assertEqual(cells[8], plot.fmt_ratio(res, lim))
+            self.assertEqual(cells[9], plot.fmt_ratio(res, same))
+            r_, h_ = plot.ratio_ci(res, lim)
+            self.assertAlmostEqual(r_, res[0] / lim[0])
         # The goodput table cell is mean ± CI of the same rows.
-        vals = [
-            float(x["goodput_mbps"])
-            for x in rows
-            if x["system"] == "resoa" and float(x["frame_loss"]) == heavy
-        ]
-        m, h, _ = plot.mean_ci(vals)
-        self.assertIn(f"| 50 | {m:.2f} ± {h:.2f} |", summary)
+        m, h, _ = plot.mean_ci(values("resoa", heavy))
+        self.assertIn(f"| 30 | {m:.2f} ± {h:.2f} |", summary)
         self.assertIn("Jain fairness index", summary)
-        self.assertIn("| ReSoA | ", summary.split("## web")[1])
+        self.assertIn("| ReSoA (server TCP Linux-like) | ", summary.split("## web")[1])
+        # 3 runs are fewer than 10: every point is listed in the CI section.
+        ci = summary.split("## Confidence intervals")[1].split("\n## ")[0]
+        self.assertIn("fewer than 10 runs", ci)
+        # The channel disclosures and the server's TCP profile are in the summary.
+        self.assertIn(cp.SHARED_FADES, summary)
+        self.assertIn(cp.PERPHY_FADES, summary)
+        self.assertIn("ReSoA's server TCP: linux profile", summary)
+
+    def test_ci_section_lists_wide_intervals(self):
+        camp = cp.CAMPAIGNS["loss"]
+        header = ",".join(cp.COLUMNS)
+
+        def row(system, tcp, rto, run, goodput):
+            vals = dict.fromkeys(cp.COLUMNS, "0")
+            vals.update(system=system, direction="up", flows="bulk", clients="1",
+                        burst_good_ms="1000", mac_retries="7", rtt_ms="100",
+                        link_rate="100Mbps", tcp=tcp, min_rto_ms=rto, duration_s="30",
+                        seed="1", run=str(run), goodput_mbps=str(goodput), per_client_mbps="",
+                        fcts="", airtime_share="", warmup_s="2", limit_same_mbps="")
+            return ",".join(vals[c] for c in cp.COLUMNS)
+
+        lines = [header]
+        for run in range(1, 11):
+            lines.append(row("resoa", "linux", "200", run, 20 + (run % 2) * 0.2))  # narrow
+            lines.append(row("tcp", "linux", "200", run, 5 + (run % 2) * 6))  # wide
+        path = self.tmp / "loss.csv"
+        path.write_text("\n".join(lines) + "\n")
+        rows = plot.dedupe(cp.read_rows(path))
+        series = plot.group(rows, camp)
+        text = "\n".join(plot.ci_section({"loss": {"campaign": camp, "series": series}}))
+        self.assertIn("TCP Linux-like", text)
+        self.assertNotIn("ReSoA", text)
+        self.assertIn("1 of 2 plotted means miss the 10 % target", text)
+        m, h, n = plot.mean_ci([5 + (r % 2) * 6 for r in range(1, 11)])
+        self.assertIn(f"{100 * h / m:.0f} %", text)
 
     def test_ratios_follow_the_data(self):
         self.sweep("loss", "--quick", "--runs", "2")

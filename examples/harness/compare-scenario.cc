@@ -11,17 +11,21 @@
 #include "ns3/data-frame-error-model.h"
 #include "ns3/gilbert-elliott-error-model.h"
 #include "ns3/internet-module.h"
+#include "ns3/mobility-model.h"
 #include "ns3/napt-helper.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-helper.h"
 #include "ns3/wifi-association-monitor.h"
 #include "ns3/wifi-module.h"
+#include "ns3/wifi-psdu.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 namespace ns3
@@ -251,11 +255,16 @@ class DownloadClient
 };
 
 void
-ApplyTcpDefaults(const CompareConfig& c)
+ApplyTcpDefaults(const TcpProfile& p)
 {
     Config::SetDefault("ns3::TcpL4Protocol::SocketType",
-                       TypeIdValue(TypeId::LookupByName("ns3::Tcp" + c.tcp)));
-    Config::SetDefault("ns3::TcpSocketBase::MinRto", TimeValue(MilliSeconds(c.minRtoMs)));
+                       TypeIdValue(TypeId::LookupByName("ns3::Tcp" + p.congestion)));
+    Config::SetDefault("ns3::TcpSocketBase::MinRto", TimeValue(MilliSeconds(p.minRtoMs)));
+    Config::SetDefault("ns3::TcpSocketBase::ClockGranularity",
+                       TimeValue(MilliSeconds(p.clockGranularityMs)));
+    Config::SetDefault("ns3::TcpSocket::DelAckTimeout", TimeValue(MilliSeconds(p.delAckMs)));
+    Config::SetDefault("ns3::TcpSocket::InitialCwnd", UintegerValue(p.initialCwnd));
+    Config::SetDefault("ns3::TcpSocketBase::Sack", BooleanValue(p.sack));
     Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(1448));
     // Buffers above the path's bandwidth-delay product (30 Mbit/s x 300 ms = 1.1 MB), so no
     // system is window-limited. Not larger: with 4 MiB, ns-3 3.37's TCP sender crashed
@@ -264,16 +273,28 @@ ApplyTcpDefaults(const CompareConfig& c)
     Config::SetDefault("ns3::TcpSocket::RcvBufSize", UintegerValue(2 << 20));
 }
 
-/// The wireless hop's loss: i.i.d. and/or Gilbert–Elliott fades on data frames and ACKs;
-/// management frames are protected so a loss study never becomes an association outage.
+/// The ReSoA server's own TCP: the Linux-like profile, set on the server itself so that it
+/// never inherits a baseline's process-wide settings (e.g. NewReno with a 200 ms MinRto,
+/// which loops in spurious timeouts).
 void
-ConfigureLoss(const CompareConfig& c, LossyWifiHelper& wifi)
+ApplyServerTcp(const CompareConfig& c, Ptr<ResoaServer> server)
 {
-    if (c.frameLoss <= 0 && c.burstBadMs <= 0)
+    if (c.serverTcp != "linux")
     {
-        return;
+        return; // "inherit": the process-wide defaults of --tcp
     }
-    Ptr<ErrorModel> inner;
+    TcpProfile p = ResolveTcpProfile("linux", 0);
+    server->SetAttribute("TcpMinRto", TimeValue(MilliSeconds(p.minRtoMs)));
+    server->SetAttribute("TcpClockGranularity", TimeValue(MilliSeconds(p.clockGranularityMs)));
+    server->SetAttribute("TcpDelAckTimeout", TimeValue(MilliSeconds(p.delAckMs)));
+    server->SetAttribute("TcpCongestionControl", StringValue("ns3::Tcp" + p.congestion));
+}
+
+/// The loss model of one PHY, or of all PHYs when they share it: i.i.d. loss, or
+/// Gilbert-Elliott fades (loss 1 in Bad, --frameLoss in Good); null if the channel is clean.
+Ptr<ErrorModel>
+MakeInnerLoss(const CompareConfig& c, std::vector<Ptr<GilbertElliottErrorModel>>& fades)
+{
     if (c.burstBadMs > 0)
     {
         Ptr<GilbertElliottErrorModel> ge = CreateObject<GilbertElliottErrorModel>();
@@ -281,21 +302,175 @@ ConfigureLoss(const CompareConfig& c, LossyWifiHelper& wifi)
         ge->SetAttribute("MeanBadDuration", TimeValue(MilliSeconds(c.burstBadMs)));
         ge->SetAttribute("GoodLossProbability", DoubleValue(c.frameLoss));
         ge->SetAttribute("BadLossProbability", DoubleValue(1.0));
-        inner = ge;
+        fades.push_back(ge);
+        return ge;
     }
-    else
+    if (c.frameLoss > 0)
     {
         Ptr<RateErrorModel> rate = CreateObject<RateErrorModel>();
         rate->SetAttribute("ErrorUnit", EnumValue(RateErrorModel::ERROR_UNIT_PACKET));
         rate->SetAttribute("ErrorRate", DoubleValue(c.frameLoss));
-        inner = rate;
+        return rate;
+    }
+    return nullptr;
+}
+
+/// Wraps `inner` so that it hits data frames and MAC ACKs only ("data"), or every frame.
+Ptr<ErrorModel>
+WrapLoss(const CompareConfig& c, Ptr<ErrorModel> inner)
+{
+    Ptr<DataFrameErrorModel> df = CreateObject<DataFrameErrorModel>();
+    df->SetAttribute("Inner", PointerValue(inner));
+    df->SetAttribute("ProtectManagement", BooleanValue(c.lossFrames == "data"));
+    df->SetAttribute("ProtectControl", BooleanValue(false));
+    return df;
+}
+
+/**
+ * The shared-timeline channel (the headline): ONE inner model for every PHY, so a fade hits
+ * both directions at once. The timeline starts in Good at t = 0 and depends only on the
+ * seed and run, so every system sees the same fades. Installed through the helper, whose
+ * AssignStreams reaches it.
+ */
+void
+ConfigureSharedLoss(const CompareConfig& c,
+                    LossyWifiHelper& wifi,
+                    std::vector<Ptr<GilbertElliottErrorModel>>& fades)
+{
+    Ptr<ErrorModel> inner = MakeInnerLoss(c, fades);
+    if (!inner)
+    {
+        return;
     }
     ObjectFactory f("ns3::DataFrameErrorModel");
     f.Set("Inner", PointerValue(inner));
-    f.Set("ProtectManagement", BooleanValue(true));
+    f.Set("ProtectManagement", BooleanValue(c.lossFrames == "data"));
     f.Set("ProtectControl", BooleanValue(false));
     wifi.SetErrorModelFactory(f);
 }
+
+/**
+ * The interference-like channel: an independent timeline (and i.i.d. draw) per receiving
+ * PHY, attached after the helper built the devices; fixed streams from `stream` on.
+ * \return the models attached, in device order
+ */
+std::vector<Ptr<ErrorModel>>
+AttachPerPhyLoss(const CompareConfig& c,
+                 NetDeviceContainer devices,
+                 int64_t stream,
+                 std::vector<Ptr<GilbertElliottErrorModel>>& fades)
+{
+    std::vector<Ptr<ErrorModel>> attached;
+    for (uint32_t i = 0; i < devices.GetN(); ++i)
+    {
+        Ptr<ErrorModel> inner = MakeInnerLoss(c, fades);
+        if (!inner)
+        {
+            return attached;
+        }
+        if (Ptr<GilbertElliottErrorModel> ge = DynamicCast<GilbertElliottErrorModel>(inner))
+        {
+            stream += ge->AssignStreams(stream);
+        }
+        else if (Ptr<RateErrorModel> rate = DynamicCast<RateErrorModel>(inner))
+        {
+            stream += rate->AssignStreams(stream);
+        }
+        attached.push_back(WrapLoss(c, inner));
+        DynamicCast<WifiNetDevice>(devices.Get(i))
+            ->GetPhy()
+            ->SetPostReceptionErrorModel(attached.back());
+    }
+    return attached;
+}
+
+std::vector<double>
+ParseNumbers(const std::string& text)
+{
+    std::vector<double> out;
+    std::string t = text;
+    std::replace(t.begin(), t.end(), ',', ' ');
+    std::istringstream is(t);
+    std::string tok;
+    while (is >> tok)
+    {
+        try
+        {
+            size_t used = 0;
+            out.push_back(std::stod(tok, &used));
+            if (used != tok.size())
+            {
+                return {};
+            }
+        }
+        catch (const std::exception&)
+        {
+            return {};
+        }
+    }
+    return out;
+}
+
+/// Airtime per station: Tx time of the station's frames plus the AP's frames to it.
+class AirtimeMeter
+{
+  public:
+    AirtimeMeter(NetDeviceContainer wifi, Time from)
+        : m_from(from)
+        , m_perSta(wifi.GetN() - 1, 0.0)
+    {
+        for (uint32_t i = 0; i < wifi.GetN(); ++i)
+        {
+            Ptr<WifiNetDevice> dev = DynamicCast<WifiNetDevice>(wifi.Get(i));
+            if (i > 0)
+            {
+                m_index[Mac48Address::ConvertFrom(dev->GetAddress())] = i - 1;
+            }
+            Ptr<WifiPhy> phy = dev->GetPhy();
+            phy->TraceConnectWithoutContext(
+                "PhyTxPsduBegin",
+                Callback<void, WifiConstPsduMap, WifiTxVector, double>(
+                    [this, i, phy](WifiConstPsduMap psdus, WifiTxVector tx, double)
+                    { Tx(i, phy, psdus, tx); }));
+        }
+    }
+
+    std::vector<double> Shares() const
+    {
+        std::vector<double> out;
+        for (double t : m_perSta)
+        {
+            out.push_back(m_total > 0 ? t / m_total : 0.0);
+        }
+        return out;
+    }
+
+  private:
+    void Tx(uint32_t dev, Ptr<WifiPhy> phy, const WifiConstPsduMap& psdus, const WifiTxVector& tx)
+    {
+        if (Simulator::Now() < m_from || psdus.empty())
+        {
+            return;
+        }
+        double secs = WifiPhy::CalculateTxDuration(psdus, tx, phy->GetPhyBand()).GetSeconds();
+        m_total += secs;
+        if (dev > 0)
+        {
+            m_perSta[dev - 1] += secs;
+            return;
+        }
+        auto it = m_index.find(psdus.begin()->second->GetAddr1());
+        if (it != m_index.end())
+        {
+            m_perSta[it->second] += secs;
+        }
+    }
+
+    Time m_from;
+    std::vector<double> m_perSta;
+    std::map<Mac48Address, uint32_t> m_index;
+    double m_total = 0; //!< all Tx time on the channel (beacons and broadcasts included)
+};
 
 /// One simulation with a fixed MAC retry limit.
 CompareResult
@@ -303,7 +478,7 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
 {
     RngSeedManager::SetSeed(c.seed);
     RngSeedManager::SetRun(c.run);
-    ApplyTcpDefaults(c);
+    ApplyTcpDefaults(ResolveTcpProfile(c.tcp, c.minRtoMs));
     const bool resoa = c.system == "resoa";
     const bool limit = c.system == "limit";
 
@@ -313,12 +488,55 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
     access.SetLinkRate(c.linkRate);
     access.SetLinkDelay(MilliSeconds(c.rttMs / 2));
     access.Wifi().SetMacRetries(macRetries);
-    if (c.distance > 0)
+    std::vector<double> distances = ParseNumbers(c.distances);
+    if (!distances.empty())
+    {
+        access.Wifi().SetDistance(
+            *std::max_element(distances.begin(), distances.end()), true, true);
+    }
+    else if (c.distance > 0)
     {
         access.Wifi().SetDistance(c.distance, true, true);
     }
-    ConfigureLoss(c, access.Wifi());
+    std::vector<Ptr<GilbertElliottErrorModel>> fadeModels;
+    const bool perPhy = c.fadeTimeline == "perPhy";
+    if (!perPhy)
+    {
+        ConfigureSharedLoss(c, access.Wifi(), fadeModels);
+    }
     AccessNetwork net = access.Build(100);
+    std::vector<Ptr<ErrorModel>> perPhyModels;
+    if (perPhy)
+    {
+        perPhyModels = AttachPerPhyLoss(c, net.wifi, 5000, fadeModels);
+    }
+    // Until the traffic starts, management frames and ACKs are spared, so every station
+    // associates on a clean channel: a fade that eats the ACK of the Association Response
+    // leaves the station half associated for good (docs/channel-loss.md; it happened at once
+    // with per-PHY fades), and the run would measure an outage. Data frames are hit from t = 0.
+    for (const auto& em : perPhy ? perPhyModels : access.Wifi().GetErrorModels())
+    {
+        if (Ptr<DataFrameErrorModel> df = DynamicCast<DataFrameErrorModel>(em))
+        {
+            df->SetAttribute("ProtectManagement", BooleanValue(true));
+            df->SetAttribute("ProtectControl", BooleanValue(true));
+            const bool all = c.lossFrames == "all";
+            Simulator::Schedule(kStart,
+                                [df, all]()
+                                {
+                                    df->SetAttribute("ProtectManagement", BooleanValue(!all));
+                                    df->SetAttribute("ProtectControl", BooleanValue(false));
+                                });
+        }
+    }
+    // Multi-rate cell: each STA at its own distance, spread on a circle around the AP (the
+    // helper places them all at one distance; it has no per-station setting yet).
+    for (uint32_t i = 0; i < distances.size() && i < net.stas.GetN(); ++i)
+    {
+        double angle = 2 * M_PI * i / distances.size();
+        net.stas.Get(i)->GetObject<MobilityModel>()->SetPosition(
+            Vector(distances[i] * std::cos(angle), distances[i] * std::sin(angle), 0));
+    }
 
     Ptr<WifiAssociationMonitor> monitor = CreateObject<WifiAssociationMonitor>();
     monitor->Install(net.wifi);
@@ -329,6 +547,7 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
     {
         ResoaHelper helper;
         server = helper.InstallServer(net.ap, NetDeviceContainer(net.wifi.Get(0)));
+        ApplyServerTcp(c, server);
         for (uint32_t i = 0; i < c.clients; ++i)
         {
             clients.push_back(helper.InstallClient(
@@ -448,17 +667,22 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
     const bool warm = c.flows == "bulk" && c.bytes == 0 && c.warmup > 0;
     const Time measureFrom = warm ? kStart + Seconds(c.warmup) : kStart;
     std::vector<uint64_t> atWarm(c.clients, 0);
-    if (warm)
-    {
-        Simulator::Schedule(measureFrom,
-                            [&]()
+    // Fades entered in the measured window, on the AP's timeline (the shared one, or the
+    // AP PHY's own with per-PHY fades).
+    uint64_t fadesAtStart = 0;
+    Simulator::Schedule(measureFrom,
+                        [&]()
+                        {
+                            for (uint32_t i = 0; warm && i < c.clients; ++i)
                             {
-                                for (uint32_t i = 0; i < c.clients; ++i)
-                                {
-                                    atWarm[i] = rxOf[i]();
-                                }
-                            });
-    }
+                                atWarm[i] = rxOf[i]();
+                            }
+                            if (!fadeModels.empty())
+                            {
+                                fadesAtStart = fadeModels.front()->GetBadPeriods();
+                            }
+                        });
+    AirtimeMeter airtime(net.wifi, measureFrom);
     Simulator::Stop(warm ? stopAt + Seconds(c.warmup) : stopAt);
     Simulator::Run();
 
@@ -498,11 +722,41 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
     }
     r.deassociations = monitor->GetTotalDeassociations();
     r.macRetriesUsed = macRetries;
+    r.fades = fadeModels.empty() ? 0 : fadeModels.front()->GetBadPeriods() - fadesAtStart;
+    r.airtimeShare = airtime.Shares();
+    for (uint32_t i = 0; i < net.stas.GetN(); ++i)
+    {
+        r.distances.push_back(net.stas.Get(i)->GetObject<MobilityModel>()->GetDistanceFrom(
+            net.ap->GetObject<MobilityModel>()));
+    }
     Simulator::Destroy();
     return r;
 }
 
 } // namespace
+
+TcpProfile
+ResolveTcpProfile(const std::string& tcp, double minRtoMs)
+{
+    TcpProfile p;
+    p.name = tcp;
+    if (tcp == "linux")
+    {
+        p.congestion = "Cubic";
+        p.minRtoMs = 200;
+        p.clockGranularityMs = 200;
+        p.delAckMs = 40;
+    }
+    else
+    {
+        p.congestion = tcp;
+    }
+    if (minRtoMs > 0)
+    {
+        p.minRtoMs = minRtoMs;
+    }
+    return p;
+}
 
 double
 JainIndex(const std::vector<double>& x)
@@ -558,9 +812,9 @@ ValidateCompareConfig(const CompareConfig& c)
     {
         return "--macRetries must be in 1..32";
     }
-    if (c.rttMs < 0 || c.minRtoMs <= 0 || c.duration <= 0 || c.warmup < 0)
+    if (c.rttMs < 0 || c.minRtoMs < 0 || c.duration <= 0 || c.warmup < 0)
     {
-        return "--rtt and --warmup must be >= 0, --minRto and --duration > 0";
+        return "--rtt, --minRto and --warmup must be >= 0, --duration > 0";
     }
     if (c.distance < 0 || c.distance > 1000)
     {
@@ -570,9 +824,39 @@ ValidateCompareConfig(const CompareConfig& c)
     {
         return "--seed and --run must be positive";
     }
-    if (TypeId tid; !TypeId::LookupByNameFailSafe("ns3::Tcp" + c.tcp, &tid))
+    if (TypeId tid; c.tcp != "linux" && !TypeId::LookupByNameFailSafe("ns3::Tcp" + c.tcp, &tid))
     {
-        return "--tcp: no congestion control ns3::Tcp" + c.tcp + " (try NewReno or Cubic)";
+        return "--tcp: no congestion control ns3::Tcp" + c.tcp + " (try linux, NewReno or Cubic)";
+    }
+    if (c.serverTcp != "linux" && c.serverTcp != "inherit")
+    {
+        return "--serverTcp must be linux or inherit, got '" + c.serverTcp + "'";
+    }
+    if (c.fadeTimeline != "shared" && c.fadeTimeline != "perPhy")
+    {
+        return "--fadeTimeline must be shared or perPhy, got '" + c.fadeTimeline + "'";
+    }
+    if (c.lossFrames != "data" && c.lossFrames != "all")
+    {
+        return "--lossFrames must be data (data frames and ACKs) or all, got '" + c.lossFrames +
+               "'";
+    }
+    if (!c.distances.empty())
+    {
+        std::vector<double> d = ParseNumbers(c.distances);
+        if (d.empty() || d.size() != c.clients ||
+            std::any_of(d.begin(), d.end(), [](double x) { return x <= 0 || x > 1000; }))
+        {
+            return "--distances must list one distance in (0, 1000] m per client (--clients)";
+        }
+    }
+    if (!c.limitRetries.empty())
+    {
+        std::vector<double> n = ParseNumbers(c.limitRetries);
+        if (n.empty() || std::any_of(n.begin(), n.end(), [](double x) { return x < 1 || x > 32; }))
+        {
+            return "--limitRetries must list MAC retry limits in 1..32";
+        }
     }
     return "";
 }
@@ -586,16 +870,31 @@ RunCompare(const CompareConfig& c)
     }
     // The limit is the best saturated UDP goodput on this very channel over retry limits:
     // retries cost airtime, so "lossless × (1 − loss)" would overstate it.
-    std::set<uint32_t> limits{1, 2, 4, 7, c.macRetries};
+    std::set<uint32_t> limits{c.macRetries};
+    std::vector<double> asked = ParseNumbers(c.limitRetries);
+    if (asked.empty())
+    {
+        asked = {1, 2, 4, 7};
+    }
+    for (double n : asked)
+    {
+        limits.insert(uint32_t(n));
+    }
     CompareResult best;
+    double same = 0;
     for (uint32_t n : limits)
     {
         CompareResult r = RunOnce(c, n);
-        if (r.goodputMbps > best.goodputMbps)
+        if (n == c.macRetries)
+        {
+            same = r.goodputMbps;
+        }
+        if (r.goodputMbps > best.goodputMbps || best.macRetriesUsed == 0)
         {
             best = r;
         }
     }
+    best.limitSameMbps = same;
     return best;
 }
 
