@@ -4,6 +4,7 @@
 #include "program-rig.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -417,6 +418,41 @@ ProgramRig::DaemonLogs() const
         out += "\n--- clientd " + c->ns + ":\n" + Tail(c->clientd->Log());
     }
     return out;
+}
+
+std::unique_ptr<Background>
+StartFtpServer(
+    ProgramRig& rig, const std::string& script, int port, const std::string& root, bool tls)
+{
+    const std::string addr = ProgramRig::kInternetAddress;
+    std::vector<std::string> argv = {
+        "/usr/bin/python3", "-u", script, addr, std::to_string(port), root};
+    if (tls)
+    {
+        const std::string cert = rig.Dir() + "/cert.pem";
+        CommandResult r = RunCommand({"timeout",
+                                      "30",
+                                      "openssl",
+                                      "req",
+                                      "-x509",
+                                      "-newkey",
+                                      "rsa:2048",
+                                      "-nodes",
+                                      "-days",
+                                      "1",
+                                      "-subj",
+                                      "/CN=" + addr,
+                                      "-keyout",
+                                      cert,
+                                      "-out",
+                                      cert});
+        EXPECT_EQ(r.exitCode, 0) << r.output;
+        argv.push_back("--tls");
+        argv.push_back(cert);
+    }
+    auto ftp = rig.Start(rig.internet, argv, "ftp-" + std::to_string(port) + ".log");
+    EXPECT_TRUE(ftp->WaitFor("ftp-server ready")) << ftp->Log();
+    return ftp;
 }
 
 } // namespace test

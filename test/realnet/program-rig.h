@@ -160,6 +160,13 @@ class ProgramRig
     bool m_natReady = false;
 };
 
+/**
+ * Starts the test FTP server (`script`, pyftpdlib) in the rig's internet namespace on `port`,
+ * serving `root`; with `tls`, explicit TLS with a fresh self-signed certificate.
+ */
+std::unique_ptr<Background> StartFtpServer(
+    ProgramRig& rig, const std::string& script, int port, const std::string& root, bool tls);
+
 } // namespace test
 } // namespace resoa
 

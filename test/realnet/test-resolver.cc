@@ -9,6 +9,7 @@
 #include "async-resolver.h"
 #include "event-loop.h"
 #include "netns-fixture.h"
+#include "program-rig.h"
 #include "shim-protocol.h"
 #include "shim-resolve.h"
 
@@ -256,93 +257,7 @@ FindProgram(const std::string& name)
     return "";
 }
 
-std::string
-ReadFile(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 /// A background program inside a namespace, stopped (SIGTERM, then SIGKILL) on scope exit.
-class Background
-{
-  public:
-    Background(const std::string& ns, const std::vector<std::string>& argv, std::string log)
-        : m_log(std::move(log))
-    {
-        std::vector<std::string> all = {"ip", "netns", "exec", ns};
-        all.insert(all.end(), argv.begin(), argv.end());
-        m_pid = ::fork();
-        if (m_pid == 0)
-        {
-            int fd = ::open(m_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            ::dup2(fd, 1);
-            ::dup2(fd, 2);
-            std::vector<char*> args;
-            for (std::string& a : all)
-            {
-                args.push_back(a.data());
-            }
-            args.push_back(nullptr);
-            ::execvp("ip", args.data());
-            ::_exit(127);
-        }
-    }
-
-    ~Background()
-    {
-        Stop();
-    }
-
-    int Stop()
-    {
-        if (m_pid <= 0)
-        {
-            return m_status;
-        }
-        ::kill(m_pid, SIGTERM);
-        for (int i = 0; i < 300; ++i)
-        {
-            int status = 0;
-            if (::waitpid(m_pid, &status, WNOHANG) == m_pid)
-            {
-                m_pid = 0;
-                m_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-                return m_status;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        ::kill(m_pid, SIGKILL);
-        ::waitpid(m_pid, nullptr, 0);
-        m_pid = 0;
-        return m_status = -1;
-    }
-
-    bool WaitFor(const std::string& text) const
-    {
-        for (int i = 0; i < 1000; ++i)
-        {
-            if (ReadFile(m_log).find(text) != std::string::npos)
-            {
-                return true;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        return false;
-    }
-
-    std::string Log() const
-    {
-        return ReadFile(m_log);
-    }
-
-  private:
-    std::string m_log;
-    pid_t m_pid = -1;
-    int m_status = -1;
-};
 
 std::string
 Sha256(const std::string& path)

@@ -48,33 +48,7 @@ class Table41Real : public ::testing::Test
 
     std::unique_ptr<Background> StartFtp(int port, bool tls)
     {
-        std::vector<std::string> argv = {
-            "/usr/bin/python3", "-u", kFtpServer, kNet, std::to_string(port), dir + "/ftp"};
-        if (tls)
-        {
-            CommandResult cert = RunCommand({"timeout",
-                                             "30",
-                                             "openssl",
-                                             "req",
-                                             "-x509",
-                                             "-newkey",
-                                             "rsa:2048",
-                                             "-nodes",
-                                             "-days",
-                                             "1",
-                                             "-subj",
-                                             "/CN=" + kNet,
-                                             "-keyout",
-                                             dir + "/cert.pem",
-                                             "-out",
-                                             dir + "/cert.pem"});
-            EXPECT_EQ(cert.exitCode, 0) << cert.output;
-            argv.push_back("--tls");
-            argv.push_back(dir + "/cert.pem");
-        }
-        auto ftp = rig->Start(rig->internet, argv, "ftp-" + std::to_string(port) + ".log");
-        EXPECT_TRUE(ftp->WaitFor("ftp-server ready")) << ftp->Log();
-        return ftp;
+        return StartFtpServer(*rig, kFtpServer, port, dir + "/ftp", tls);
     }
 
     /// Active FTP download with curl (PORT, address from getsockname of the control connection).
