@@ -5,8 +5,7 @@
  */
 #include "ep-server.h"
 
-#include "core/ep-test-util.h"
-#include "core/fake-socket-stack.h"
+#include "core/ep-server-rig.h"
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,94 +17,6 @@ namespace test
 {
 namespace
 {
-
-constexpr std::uint32_t kServerIp = 0xCB007101; // 203.0.113.1
-constexpr std::uint32_t kPool1 = 0xCB00710A;
-constexpr std::uint32_t kPool2 = 0xCB00710B;
-const EpAddress kWeb = EpAddress::Ipv4(0xC6336407, 80);
-const EpAddress kRemote = EpAddress::Ipv4(0xC6336408, 5555);
-
-/// A server on a fake stack, fed with raw client messages.
-struct Rig
-{
-    explicit Rig(EpServerConfig cfg = Default())
-        : stack(kServerIp)
-        , server(cfg, stack)
-    {
-        stack.AttachServer(&server);
-        stack.AddLocalAddress(kPool1);
-        stack.AddLocalAddress(kPool2);
-        stack.AddRemoteListener(kWeb);
-    }
-
-    static EpServerConfig Default()
-    {
-        EpServerConfig c;
-        c.serverIpv4 = kServerIp;
-        c.socketLimit = 8;
-        c.clientWindowBytes = 4000;
-        return c;
-    }
-
-    void Send(std::uint64_t session, const EpMessage& m)
-    {
-        server.OnMessage(session, EncodeEpMessage(m));
-    }
-
-    /// Runs stack events, then collects what the server queued.
-    std::vector<Sent> Run()
-    {
-        stack.DeliverEvents();
-        return Drain(server);
-    }
-
-    EpMessage Register(std::uint64_t session,
-                       EpAddrMode mode = EpAddrMode::NTo1,
-                       std::uint32_t ip = 0,
-                       const std::string& name = "sta")
-    {
-        server.OnSessionUp(session);
-        EpMessage m = Msg(EpType::Register, 0, 1);
-        m.addrMode = mode;
-        m.ipv4 = ip;
-        m.name = name;
-        Send(session, m);
-        std::vector<Sent> out = Run();
-        EXPECT_EQ(out.size(), 1u);
-        return out.at(0).msg;
-    }
-
-    /// Connect|Create for `id` to kWeb, run to completion; returns the stack handle.
-    EpHandle Connect(std::uint64_t session, std::uint32_t id, std::vector<Sent>* out = nullptr)
-    {
-        EpMessage m = Msg(EpType::Connect, id, 100 + id);
-        m.flags = kEpFlagCreate;
-        m.sockType = EpSockType::Stream;
-        m.peer = kWeb;
-        Send(session, m);
-        std::vector<Sent> o = Run();
-        if (out != nullptr)
-        {
-            *out = o;
-        }
-        return HandleOf(session, id);
-    }
-
-    EpHandle HandleOf(std::uint64_t session, std::uint32_t id) const
-    {
-        for (const EpServerSocketInfo& i : server.ListSockets())
-        {
-            if (i.sessionId == session && i.rsockId == id)
-            {
-                return i.handle;
-            }
-        }
-        return kEpInvalidHandle;
-    }
-
-    FakeSocketStack stack;
-    EpServer server;
-};
 
 TEST(EpServer, RegisterNTo1GivesServerAddressAndLimit)
 {

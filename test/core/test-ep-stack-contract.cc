@@ -7,8 +7,7 @@
  */
 #include "ep-server.h"
 
-#include "core/ep-test-util.h"
-#include "core/fake-socket-stack.h"
+#include "core/ep-server-rig.h"
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -23,98 +22,6 @@ namespace
 
 using std::chrono::seconds;
 
-constexpr std::uint32_t kServerIp = 0xCB007101; // 203.0.113.1
-const EpAddress kWeb = EpAddress::Ipv4(0xC6336407, 80);
-const EpAddress kRemote = EpAddress::Ipv4(0xC6336408, 5555);
-
-/// A server on a fake kernel-like stack, fed with raw client messages.
-struct Rig
-{
-    explicit Rig(EpServerConfig cfg = Default())
-        : stack(kServerIp)
-        , server(cfg, stack)
-    {
-        stack.AttachServer(&server);
-        stack.AddRemoteListener(kWeb);
-    }
-
-    static EpServerConfig Default()
-    {
-        EpServerConfig c;
-        c.serverIpv4 = kServerIp;
-        c.socketLimit = 8;
-        c.clientWindowBytes = 4000;
-        return c;
-    }
-
-    void Send(std::uint64_t session, const EpMessage& m, TimePoint now = TimePoint{0})
-    {
-        server.OnMessage(session, EncodeEpMessage(m), now);
-    }
-
-    std::vector<Sent> Run()
-    {
-        stack.DeliverEvents();
-        return Drain(server);
-    }
-
-    void Register(std::uint64_t session)
-    {
-        server.OnSessionUp(session);
-        EpMessage m = Msg(EpType::Register, 0, 1);
-        Send(session, m);
-        std::vector<Sent> out = Run();
-        ASSERT_EQ(out.size(), 1u);
-        ASSERT_EQ(out[0].msg.error, 0);
-    }
-
-    /// Connect|Create for `id` to kWeb, run to completion; the stack handle (0 if refused).
-    EpHandle Connect(std::uint64_t session,
-                     std::uint32_t id,
-                     TimePoint now = TimePoint{0},
-                     std::vector<Sent>* out = nullptr)
-    {
-        EpMessage m = Msg(EpType::Connect, id, 100 + id);
-        m.flags = kEpFlagCreate;
-        m.sockType = EpSockType::Stream;
-        m.peer = kWeb;
-        Send(session, m, now);
-        std::vector<Sent> o = Run();
-        if (out != nullptr)
-        {
-            *out = o;
-        }
-        return HandleOf(session, id);
-    }
-
-    EpHandle HandleOf(std::uint64_t session, std::uint32_t id) const
-    {
-        for (const EpServerSocketInfo& i : server.ListSockets())
-        {
-            if (i.sessionId == session && i.rsockId == id)
-            {
-                return i.handle;
-            }
-        }
-        return kEpInvalidHandle;
-    }
-
-    std::optional<EpServerSocketInfo> Info(std::uint64_t session, std::uint32_t id) const
-    {
-        for (const EpServerSocketInfo& i : server.ListSockets())
-        {
-            if (i.sessionId == session && i.rsockId == id)
-            {
-                return i;
-            }
-        }
-        return std::nullopt;
-    }
-
-    FakeSocketStack stack;
-    EpServer server;
-};
-
 std::size_t
 CountType(const std::vector<Sent>& out, EpType t)
 {
@@ -127,7 +34,7 @@ CountType(const std::vector<Sent>& out, EpType t)
 TEST(EpStackContract, HandlesAreNeverReusedAndStaleEventsAreIgnored)
 {
     Rig r;
-    r.Register(1);
+    ASSERT_EQ(r.Register(1).error, 0);
     EpHandle h1 = r.Connect(1, 1);
     ASSERT_NE(h1, kEpInvalidHandle);
     r.Send(1, Msg(EpType::Close, 1));
@@ -164,7 +71,7 @@ TEST(EpStackContract, HandlesAreNeverReusedAndStaleEventsAreIgnored)
 TEST(EpStackContract, ReadInterestFollowsCredit)
 {
     Rig r;
-    r.Register(1);
+    ASSERT_EQ(r.Register(1).error, 0);
     EpHandle h = r.Connect(1, 1);
     EXPECT_FALSE(r.stack.Find(h)->readInterest); // no credit yet: do not poll
     r.stack.PeerWrite(h, Pattern(5000, 1));
@@ -202,7 +109,7 @@ TEST(EpStackContract, ReadInterestOffAfterEofAndForClosingSockets)
 {
     Rig r;
     r.stack.SetBuffers(65536, 10);
-    r.Register(1);
+    ASSERT_EQ(r.Register(1).error, 0);
     EpHandle h = r.Connect(1, 1);
     r.Send(1, Credit(1, 4000));
     r.Run();
@@ -227,7 +134,7 @@ TEST(EpStackContract, ReadInterestOffAfterEofAndForClosingSockets)
 TEST(EpStackContract, EofReportedOnlyByReadFollowsTheData)
 {
     Rig r;
-    r.Register(1);
+    ASSERT_EQ(r.Register(1).error, 0);
     EpHandle h = r.Connect(1, 1);
     std::vector<std::uint8_t> data = Pattern(2500, 5);
     r.stack.PeerWrite(h, data);
@@ -246,7 +153,7 @@ TEST(EpStackContract, EofReportedOnlyByReadFollowsTheData)
 TEST(EpStackContract, ConnectionResetSeenByReadGoesAfterTheData)
 {
     Rig r;
-    r.Register(1);
+    ASSERT_EQ(r.Register(1).error, 0);
     EpHandle h = r.Connect(1, 1);
     r.stack.PeerWrite(h, Pattern(500, 6));
     r.stack.Find(h)->readError = ep_errno::kEconnreset; // after the 500 bytes
@@ -269,7 +176,7 @@ TEST(EpStackContract, ConnectionResetSeenByReadGoesAfterTheData)
 TEST(EpStackContract, QuietResetSeenBySendAndPipeErrors)
 {
     Rig r;
-    r.Register(1);
+    ASSERT_EQ(r.Register(1).error, 0);
     EpHandle h = r.Connect(1, 1);
     r.stack.PeerReset(h, false); // no event: only Read/Send will say so
     r.Send(1, Data(1, Bytes("hello")));
@@ -294,7 +201,7 @@ TEST(EpStackContract, SendErrorOnClosingSocketReleasesSilently)
 {
     Rig r;
     r.stack.SetBuffers(65536, 10);
-    r.Register(1);
+    ASSERT_EQ(r.Register(1).error, 0);
     EpHandle h = r.Connect(1, 1);
     r.Send(1, Data(1, Pattern(100, 7)));
     r.Send(1, Msg(EpType::Close, 1));
@@ -312,7 +219,7 @@ TEST(EpStackContract, SendEagainKeepsDataForOnWritable)
 {
     Rig r;
     r.stack.SetBuffers(65536, 100);
-    r.Register(1);
+    ASSERT_EQ(r.Register(1).error, 0);
     EpHandle h = r.Connect(1, 1);
     std::vector<std::uint8_t> data = Pattern(250, 8);
     r.Send(1, Data(1, data));
@@ -339,7 +246,7 @@ TEST(EpBounds, ClosingSocketsCountTowardTheLimitAndLingerAtMostClosingTimeout)
     cfg.closingTimeout = seconds(60);
     Rig r(cfg);
     r.stack.SetBuffers(65536, 100); // the web server never reads: 100 bytes and TCP is full
-    r.Register(1);
+    ASSERT_EQ(r.Register(1).error, 0);
     // The hostile loop: connect, send a window's worth, close, repeat.
     const TimePoint t0 = seconds(1000);
     std::size_t refused = 0;
@@ -390,7 +297,7 @@ TEST(EpBounds, ClosingSocketThatFinishesCancelsItsDeadline)
 {
     Rig r;
     r.stack.SetBuffers(65536, 100);
-    r.Register(1);
+    ASSERT_EQ(r.Register(1).error, 0);
     EpHandle h = r.Connect(1, 1);
     r.Send(1, Data(1, Pattern(150, 1)), seconds(5));
     r.Send(1, Msg(EpType::Close, 1), seconds(5));
@@ -410,7 +317,7 @@ TEST(EpBounds, ClosingSocketThatFinishesCancelsItsDeadline)
 TEST(EpBounds, CreditIsCappedAtTheClientsWindow)
 {
     Rig r;
-    r.Register(1);
+    ASSERT_EQ(r.Register(1).error, 0);
     EpHandle h = r.Connect(1, 1);
     r.Send(1, Credit(1, 3000)); // the initial grant: the client's window
     for (int i = 0; i < 4; ++i)
@@ -433,7 +340,7 @@ TEST(EpBounds, FirstCreditIsCappedAtMaxClientRecvWindow)
     EpServerConfig cfg = Rig::Default();
     cfg.maxClientRecvWindow = 8192;
     Rig r(cfg);
-    r.Register(1);
+    ASSERT_EQ(r.Register(1).error, 0);
     EpHandle h = r.Connect(1, 1);
     r.Send(1, Credit(1, 0xFFFFFFFFu));
     r.stack.PeerWrite(h, Pattern(20000, 3));
@@ -448,7 +355,7 @@ TEST(EpBounds, FirstCreditIsCappedAtMaxClientRecvWindow)
 TEST(EpBounds, BackpressureStopsReadingUntilCleared)
 {
     Rig r;
-    r.Register(1);
+    ASSERT_EQ(r.Register(1).error, 0);
     r.Register(2);
     EpHandle h = r.Connect(1, 1);
     EpHandle other = r.Connect(2, 1);
@@ -484,7 +391,7 @@ TEST(EpBounds, BackpressureDropsDatagramsAndQueuedDatagramsAreBounded)
     EpServerConfig cfg = Rig::Default();
     cfg.maxQueuedDatagramBytes = 200;
     Rig r(cfg);
-    r.Register(1);
+    ASSERT_EQ(r.Register(1).error, 0);
     EpMessage st = Msg(EpType::SendTo, 1, 9);
     st.flags = kEpFlagCreate;
     st.sockType = EpSockType::Dgram;
@@ -522,7 +429,7 @@ TEST(EpBounds, BackpressureDropsDatagramsAndQueuedDatagramsAreBounded)
 TEST(EpBounds, SocketBuffersAreClampedAndNonPositiveRefused)
 {
     Rig r;
-    r.Register(1);
+    ASSERT_EQ(r.Register(1).error, 0);
     EpHandle h = r.Connect(1, 1);
     std::uint32_t req = 10;
     auto set = [&](std::uint16_t option, std::int32_t value)
