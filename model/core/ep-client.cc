@@ -1122,9 +1122,17 @@ EpClient::Pump(EpClientSocket& s)
             m.type = EpType::Data;
             m.rsockId = s.id;
             m.payload = TakeFront(s.unsent, n);
-            Queue(m);
             s.inFlight += n;
             s.sendAllowance -= n;
+            // The application is blocked on a full send buffer and this is the last chunk
+            // for now: ask for Credit without the server's batching, which a buffer below
+            // its threshold would never reach.
+            const bool lastForNow = s.unsent.empty() || s.sendAllowance == 0;
+            if (lastForNow && s.unsent.size() + s.inFlight >= m_config.sendBufferBytes)
+            {
+                m.flags = kEpFlagCreditWanted;
+            }
+            Queue(m);
             m_stats.bytesSent += n;
         }
         if (s.unsent.empty())

@@ -47,10 +47,10 @@ namespace resoa
  */
 struct EpClientConfig
 {
-    /// Per stream socket: unsent + not yet credited. Only the server's Credit frees it, and
-    /// the server batches Credit (EpServerConfig::creditThreshold, 32 KiB by default), so
-    /// keep this well above that threshold: at or below it an upload stalls for good (known
-    /// gap, found by the Linux shim tests; the defaults are safe).
+    /// Per stream socket: unsent + not yet credited. Only the server's Credit frees it. The
+    /// server batches Credit (EpServerConfig::creditThreshold); when this buffer fills, the
+    /// last Data carries kEpFlagCreditWanted so the server credits without waiting for its
+    /// threshold, so any size works (sizes well above the threshold cost fewer Credits).
     std::size_t sendBufferBytes = 131072;
     std::size_t recvWindowBytes = 131072; //!< per socket: credit granted to the server
     std::uint16_t socketLimit = 64;       //!< sockets before Registered says otherwise

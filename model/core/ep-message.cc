@@ -16,7 +16,7 @@ namespace
 {
 
 /// Every flag bit version 1 defines; any other bit is BadField.
-constexpr std::uint8_t kEpKnownFlags = kEpFlagCreate;
+constexpr std::uint8_t kEpKnownFlags = kEpFlagCreate | kEpFlagCreditWanted;
 
 constexpr std::uint8_t kFamilyNone = 0;
 constexpr std::uint8_t kFamilyIpv4 = 4;
@@ -384,6 +384,10 @@ DecodeError
 ReadBody(ByteReader& r, EpMessage& m)
 {
     if (IsResolveType(m.type) && (m.rsockId != 0 || m.flags != 0 || m.sockType != EpSockType::None))
+    {
+        return DecodeError::BadField;
+    }
+    if ((m.flags & kEpFlagCreditWanted) != 0 && m.type != EpType::Data)
     {
         return DecodeError::BadField;
     }

@@ -81,6 +81,8 @@ constexpr std::uint32_t kServerRsockBase = 0x80000000u;
  *                 >= 1 when error is 0, 0 otherwise), count x EpAddress (family 4 or 6),
  *                 u8 canonLen (0..255; 0 when error is not 0), canonical name (no NUL
  *                 byte)                                             (server -> client)
+ * Flags: kEpFlagCreate is meaningful on socket calls; kEpFlagCreditWanted only on Data (on
+ * any other type it is BadField). Unknown bits are BadField.
  * Resolve and Resolved name no socket: rsockId, flags and sockType must be 0 (BadField).
  * Resolve asks the server to resolve a host name with its own resolver (getaddrinfo);
  * requestId is non-zero and Resolved echoes it. Services (ports) are the client's: the
@@ -162,6 +164,11 @@ enum EpFlags : std::uint8_t
 {
     /// Create socket `rsockId` of `sockType` before executing this request (lazy socket()).
     kEpFlagCreate = 0x01,
+    /// Data only (client -> server): the sender's send buffer is full after this chunk, so it
+    /// waits for Credit. The server credits what its stack took as soon as the stack has
+    /// taken everything, instead of batching to its threshold (which a send buffer smaller
+    /// than the threshold would never reach).
+    kEpFlagCreditWanted = 0x02,
 };
 
 /// Internet addressing modes (paper §4.1.2).

@@ -59,14 +59,17 @@ EpServer::FlushPending(EpServerSocket& sock)
     // Batched like the client's: at the threshold, or at the end of the client's burst when
     // its remaining credit runs low. (Crediting every short Data would cost one frame on the
     // air per frame of data for an application writing in small pieces.)
+    // A client whose send buffer is full says so (kEpFlagCreditWanted): credit at once.
     const bool burstEnded =
-        sock.pending.empty() && sock.lastDataShort && sock.clientAllowance < m_creditThreshold;
+        sock.pending.empty() &&
+        (sock.creditWanted || (sock.lastDataShort && sock.clientAllowance < m_creditThreshold));
     if (sock.state != EpServerSocketState::Closing && sock.creditOwed > 0 &&
         (sock.creditOwed >= m_creditThreshold || burstEnded))
     {
         sock.clientAllowance += sock.creditOwed;
         SendCredit(sock, sock.creditOwed);
         sock.creditOwed = 0;
+        sock.creditWanted = false;
     }
     if (!sock.pending.empty())
     {

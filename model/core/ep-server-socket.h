@@ -57,6 +57,7 @@ struct EpServerSocket
     std::uint64_t clientAllowance = 0;
     std::uint64_t creditOwed = 0;
     bool lastDataShort = false; //!< the client's last Data was not a full chunk (end of burst)
+    bool creditWanted = false;  //!< a Data carried kEpFlagCreditWanted since the last Credit
     bool shutWrRequested = false;
     bool shutWrDone = false;
 

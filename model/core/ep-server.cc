@@ -874,6 +874,7 @@ EpServer::DoData(Session& s, EpServerSocket& sock, const EpMessage& m)
     m_stats.bytesFromClients += n;
     sock.pending.insert(sock.pending.end(), m.payload.begin(), m.payload.end());
     sock.lastDataShort = n < m_chunk;
+    sock.creditWanted = sock.creditWanted || (m.flags & kEpFlagCreditWanted) != 0;
     FlushPending(sock);
 }
 

@@ -56,8 +56,8 @@ struct EpServerConfig
     std::uint16_t socketLimit = 64;         //!< per client: every socket held, incl. accepted
                                             //!< and Closing ones
     std::size_t clientWindowBytes = 131072; //!< per stream: client Data the server buffers
-    /// Batch Credit; 0 = clientWindowBytes / 4. Must stay below every client's send buffer
-    /// (EpClientConfig::sendBufferBytes), or that client's uploads stall.
+    /// Batch Credit; 0 = clientWindowBytes / 4. A client whose send buffer is smaller asks
+    /// for Credit when it fills (kEpFlagCreditWanted on its last Data), so nothing stalls.
     std::size_t creditThreshold = 0;
     std::size_t maxMessageSize = 1476; //!< largest EP message (one LHP SDU)
     /// A socket the client closed while its data still waited for TCP (Closing) is aborted

@@ -362,6 +362,56 @@ TEST(EpEndToEnd, MegabyteUploadThroughCreditAndTcpBackpressure)
     EXPECT_TRUE(net.stack.Find(h)->shutWr);
 }
 
+/// Uploads 200 kB with a client send buffer of `sendBuffer` against the server's default
+/// Credit batch (32 KiB); returns what the Internet peer received.
+std::vector<std::uint8_t>
+UploadWithSendBuffer(std::size_t sendBuffer, const std::vector<std::uint8_t>& data, int& flagged)
+{
+    EpClientConfig cc;
+    cc.sendBufferBytes = sendBuffer;
+    Net net;
+    EpClient& c = net.Registered(1, EpAddrMode::NTo1, cc);
+    std::uint32_t id = c.Create(EpSockType::Stream).id;
+    ConnectWeb(net, c, id);
+    EpHandle h = net.stack.HandleByPeer(kWeb);
+    std::size_t sent = 0;
+    flagged = 0;
+    for (int i = 0; i < 20000 && net.stack.Find(h)->peerReceived.size() < data.size(); ++i)
+    {
+        sent += c.Send(id, data.data() + sent, data.size() - sent).bytes;
+        net.Pump();
+        net.stack.PeerRead(h, 1 << 20);
+        net.Pump();
+    }
+    flagged = static_cast<int>(std::count_if(net.log.begin(),
+                                             net.log.end(),
+                                             [](const Logged& l) {
+                                                 return l.up && l.msg.type == EpType::Data &&
+                                                        (l.msg.flags & kEpFlagCreditWanted) != 0;
+                                             }));
+    return net.stack.Find(h)->peerReceived;
+}
+
+// A send buffer at or below the server's Credit batch used to stall for good: the server
+// waited for 32 KiB that the client could never have outstanding. kEpFlagCreditWanted on the
+// last Data before a full buffer makes the server credit at once.
+TEST(EpEndToEnd, UploadCompletesWithSendBufferBelowTheCreditBatch)
+{
+    const std::vector<std::uint8_t> data = Pattern(200000, 3);
+    for (std::size_t buffer : {std::size_t{100},
+                               std::size_t{1000},
+                               std::size_t{8192},
+                               std::size_t{32767},
+                               std::size_t{32768},
+                               std::size_t{131072}})
+    {
+        int flagged = 0;
+        EXPECT_TRUE(UploadWithSendBuffer(buffer, data, flagged) == data)
+            << "send buffer " << buffer;
+        EXPECT_GT(flagged, 0) << "send buffer " << buffer; // the buffer filled at least once
+    }
+}
+
 TEST(EpEndToEnd, SendDuringConnectAndCloseWithDataInFlight)
 {
     Net net;

@@ -355,6 +355,10 @@ BuildEpTable()
     m.payload = Bytes("GET /\r\n");
     t["ep-data"] = m;
 
+    m = Ep(T::Data, kEpFlagCreditWanted, none, 6, 0);
+    m.payload = Bytes("tail");
+    t["ep-data-credit-wanted"] = m;
+
     m = Ep(T::Credit, 0, none, 6, 0);
     m.value = 65536;
     t["ep-credit"] = m;

@@ -216,9 +216,9 @@ TEST(PairPump, MovesBytesBothWaysWithEofAndClosesWhenTheAppCloses)
 TEST(PairPump, StopsReadingTheAppAtZeroSendSpace)
 {
     EpClientConfig cfg;
-    // Not below the server's Credit batch (clientWindowBytes / 4 = 32 kB): a smaller client
-    // buffer never collects enough unacknowledged bytes to earn a Credit, and stalls.
-    cfg.sendBufferBytes = 65536;
+    // Below the server's Credit batch (clientWindowBytes / 4 = 32 kB): the client asks for
+    // Credit when its buffer fills (kEpFlagCreditWanted), so this must not stall.
+    cfg.sendBufferBytes = 8192;
     Rig rig(cfg, 16384); // the server's TCP takes 16 kB until the peer reads
     rig.Connect();
 
