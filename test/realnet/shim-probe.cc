@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace
 {
@@ -102,5 +103,16 @@ main(int argc, char** argv)
     error = ConnectNonBlocking(Address(argv[1], argv[3]), refused);
     std::printf("closed-port=%s\n", error == 0 ? "ok" : strerrorname_np(error));
     close(refused);
+
+    // A datagram travels in one EP message (one LHP frame): 1453 bytes fit the default
+    // 1476-byte message with its IPv4 address, one more is EMSGSIZE at once.
+    int udp = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in to = Address(argv[1], argv[2]);
+    std::vector<char> datagram(1454, 'x');
+    ssize_t n = sendto(udp, datagram.data(), 1453, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+    std::printf("udp-1453=%s\n", n == 1453 ? "ok" : strerrorname_np(errno));
+    n = sendto(udp, datagram.data(), 1454, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+    std::printf("udp-1454=%s\n", n == 1454 ? "ok" : strerrorname_np(errno));
+    close(udp);
     return 0;
 }

@@ -173,6 +173,8 @@ TEST_F(ClientdEndToEnd, UnmodifiedCurlFetchesAFileThroughAClientWithNoIp)
     EXPECT_NE(probe.output.find("peer=198.51.100.2:8080"), std::string::npos) << probe.output;
     EXPECT_NE(probe.output.find("type=stream"), std::string::npos) << probe.output;
     EXPECT_NE(probe.output.find("closed-port=ECONNREFUSED"), std::string::npos) << probe.output;
+    EXPECT_NE(probe.output.find("udp-1453=ok"), std::string::npos) << probe.output;
+    EXPECT_NE(probe.output.find("udp-1454=EMSGSIZE"), std::string::npos) << probe.output;
 
     // SIGTERM: clientd closes its link in order and exits 0.
     EXPECT_EQ(clientd.Stop(), 0) << clientd.Log();
