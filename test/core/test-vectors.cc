@@ -8,6 +8,7 @@
 #include "ep-message.h"
 #include "lhp-frame.h"
 
+#include "vectors/vector-file.h"
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -26,91 +27,10 @@ namespace
 {
 
 namespace fs = std::filesystem;
-
-/// One parsed .hex file.
-struct VectorFile
-{
-    std::string expect;              //!< text after "# expect:"
-    std::vector<std::uint8_t> bytes; //!< the frame or message
-};
-
-std::string
-Trim(const std::string& s)
-{
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos)
-    {
-        return "";
-    }
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
-
-int
-HexDigit(char c)
-{
-    if (c >= '0' && c <= '9')
-    {
-        return c - '0';
-    }
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (c >= 'a' && c <= 'f')
-    {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
-/// Parses `text` in the format of test/vectors/README.md; returns an error message or "".
-std::string
-ParseVector(const std::string& text, VectorFile& out)
-{
-    std::istringstream in(text);
-    std::string line;
-    std::string digits;
-    int expectLines = 0;
-    while (std::getline(in, line))
-    {
-        const std::string t = Trim(line);
-        if (!t.empty() && t[0] == '#')
-        {
-            const std::string tag = "# expect:";
-            if (t.compare(0, tag.size(), tag) == 0)
-            {
-                out.expect = Trim(t.substr(tag.size()));
-                ++expectLines;
-            }
-            continue;
-        }
-        for (char c : t)
-        {
-            if (std::isspace(static_cast<unsigned char>(c)))
-            {
-                continue;
-            }
-            if (HexDigit(c) < 0)
-            {
-                return std::string("not a hex digit: '") + c + "'";
-            }
-            digits += c;
-        }
-    }
-    if (expectLines != 1)
-    {
-        return "need exactly one '# expect:' line, found " + std::to_string(expectLines);
-    }
-    if (digits.size() % 2 != 0)
-    {
-        return "odd number of hex digits";
-    }
-    out.bytes.clear();
-    for (std::size_t i = 0; i < digits.size(); i += 2)
-    {
-        out.bytes.push_back(
-            static_cast<std::uint8_t>(HexDigit(digits[i]) * 16 + HexDigit(digits[i + 1])));
-    }
-    return "";
-}
+using test::ParseVector;
+using test::ListVectorNames;
+using test::ReadVectorText;
+using test::VectorFile;
 
 /// Maps an expectation name back to the error (by ToString, so the names cannot drift).
 bool
@@ -127,30 +47,17 @@ ParseExpect(const std::string& name, DecodeError& e)
     return false;
 }
 
-std::string
-ReadFile(const fs::path& p)
-{
-    std::ifstream f(p, std::ios::binary);
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
 /// Names (without .hex) of all vectors, sorted.
 std::vector<std::string>
 ListVectors()
 {
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(RESOA_VECTOR_DIR, ec))
-    {
-        if (entry.path().extension() == ".hex")
-        {
-            names.push_back(entry.path().stem().string());
-        }
-    }
-    std::sort(names.begin(), names.end());
-    return names;
+    return ListVectorNames(RESOA_VECTOR_DIR);
+}
+
+std::string
+ReadFile(const fs::path& p)
+{
+    return ReadVectorText(p.string());
 }
 
 bool
