@@ -28,7 +28,8 @@ def configure(conf):
 
 def build(bld):
     module = bld.create_ns3_module('resoa', ['core', 'network', 'wifi', 'mobility', 'propagation',
-                                             'internet', 'applications', 'point-to-point', 'csma'])
+                                             'internet', 'applications', 'point-to-point', 'csma',
+                                             'fd-net-device'])
     module.source = _cmake_list(bld, 'resoa_core_sources') + _cmake_list(bld, 'resoa_ns3_sources')
 
     tests = bld.create_ns3_module_test_library('resoa')
@@ -40,9 +41,10 @@ def build(bld):
 
     if bld.env.ENABLE_EXAMPLES:
         for name in ('lhp-over-lossy-wifi', 'resoa-first', 'resoa-ftp', 'resoa-many-clients',
-                     'resoa-compare'):
+                     'resoa-compare', 'resoa-emu-wifi-hop'):
             obj = bld.create_ns3_program(name, ['resoa', 'wifi', 'mobility', 'internet',
-                                                'applications', 'point-to-point', 'csma'])
+                                                'applications', 'point-to-point', 'csma',
+                                                'fd-net-device'])
             obj.source = ['examples/%s.cc' % name]
             if name == 'resoa-compare':
                 obj.source.append('examples/harness/compare-scenario.cc')
