@@ -16,6 +16,20 @@ set(CMAKE_CXX_STANDARD_REQUIRED ON)
 set(CMAKE_POSITION_INDEPENDENT_CODE ON)
 set(CMAKE_EXPORT_COMPILE_COMMANDS ON)
 
+# ASan + UBSan for the core, the daemons and their tests (`./resoa test` builds them this way
+# in a second build directory). Any report aborts the process, so a test fails on it. A
+# target with the property RESOA_NO_SANITIZE opts out: the LD_PRELOAD shim and the programs
+# the tests run under it, because the sanitizer runtime must come first in a process and
+# the shim is preloaded before it.
+option(RESOA_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+if(RESOA_SANITIZE)
+  set(resoa_sanitize_on "$<NOT:$<BOOL:$<TARGET_PROPERTY:RESOA_NO_SANITIZE>>>")
+  add_compile_options("$<${resoa_sanitize_on}:-fsanitize=address,undefined>"
+                      "$<${resoa_sanitize_on}:-fno-sanitize-recover=all>"
+                      "$<${resoa_sanitize_on}:-fno-omit-frame-pointer>")
+  add_link_options("$<${resoa_sanitize_on}:-fsanitize=address,undefined>")
+endif()
+
 foreach(mod core network internet wifi mobility propagation applications point-to-point csma
             fd-net-device stats flow-monitor internet-apps)
   string(REPLACE "-" "_" var "${mod}")

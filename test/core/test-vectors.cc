@@ -27,8 +27,8 @@ namespace
 {
 
 namespace fs = std::filesystem;
-using test::ParseVector;
 using test::ListVectorNames;
+using test::ParseVector;
 using test::ReadVectorText;
 using test::VectorFile;
 
