@@ -157,6 +157,14 @@ LhpProtocol::GetTypeId()
                           MakeUintegerAccessor(&LhpProtocol::SetMaxConnectionsPerPeer,
                                                &LhpProtocol::GetMaxConnectionsPerPeer),
                           MakeUintegerChecker<uint32_t>())
+            .AddAttribute("RestartChallenge",
+                          "How long a live connection that a Connect with a new nonce claims "
+                          "to replace is probed first (RFC 5961-like): silence = the peer "
+                          "restarted, an answer = the Connect was forged. 0: replace at once.",
+                          TimeValue(ToTime(e.restartChallenge)),
+                          MakeTimeAccessor(&LhpProtocol::SetRestartChallenge,
+                                           &LhpProtocol::GetRestartChallenge),
+                          MakeTimeChecker(Seconds(0)))
             .AddAttribute("MaxConnections",
                           "Connections in all beyond which a Connect is refused.",
                           UintegerValue(e.maxConnections),
@@ -295,6 +303,8 @@ void LhpProtocol::SetAcceptIncoming(bool v) { m_config.acceptIncoming = v; Apply
 bool LhpProtocol::GetAcceptIncoming() const { return m_config.acceptIncoming; }
 void LhpProtocol::SetLinger(Time v) { m_config.linger = ToDuration(v); ApplyConfig(); }
 Time LhpProtocol::GetLinger() const { return ToTime(m_config.linger); }
+void LhpProtocol::SetRestartChallenge(Time v) { m_config.restartChallenge = ToDuration(v); ApplyConfig(); }
+Time LhpProtocol::GetRestartChallenge() const { return ToTime(m_config.restartChallenge); }
 void LhpProtocol::SetMaxConnectionsPerPeer(uint32_t v) { m_config.maxConnectionsPerPeer = v; ApplyConfig(); }
 uint32_t LhpProtocol::GetMaxConnectionsPerPeer() const { return static_cast<uint32_t>(m_config.maxConnectionsPerPeer); }
 void LhpProtocol::SetMaxConnections(uint32_t v) { m_config.maxConnections = v; ApplyConfig(); }
@@ -537,6 +547,11 @@ LhpProtocol::ReceiveFromDevice(Ptr<NetDevice> device,
             break;
         case resoa::LhpRxOutcome::StatelessCloseReply:
             NS_LOG_LOGIC("Close for a retired connection from " << mac << ": answered");
+            break;
+        case resoa::LhpRxOutcome::RestartChallenged:
+            NS_LOG_INFO("Connect with a new nonce from " << mac << " for live connection "
+                                                         << r.handle << ": challenged");
+            m_dropTrace(packet, resoa::ToString(r.outcome));
             break;
         case resoa::LhpRxOutcome::UnknownConnection:
         case resoa::LhpRxOutcome::AdmissionRefused:

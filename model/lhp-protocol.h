@@ -195,6 +195,8 @@ class LhpProtocol : public Object
     bool GetAcceptIncoming() const;
     void SetLinger(Time v);
     Time GetLinger() const;
+    void SetRestartChallenge(Time v);
+    Time GetRestartChallenge() const;
     void SetMaxConnectionsPerPeer(uint32_t v);
     uint32_t GetMaxConnectionsPerPeer() const;
     void SetMaxConnections(uint32_t v);

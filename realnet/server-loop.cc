@@ -149,6 +149,14 @@ ServerLoop::OnLinkEvent(std::uint32_t events)
             m_log->LogLimited(
                 LogLevel::Info, "refused", "refused an LHP connection from " + FormatMac(f.source));
         }
+        else if (m_log != nullptr && r.outcome == LhpRxOutcome::RestartChallenged)
+        {
+            m_log->LogLimited(LogLevel::Info,
+                              "challenge",
+                              "Connect with a new nonce from " + FormatMac(f.source) +
+                                  " for a live connection: probing the old one (restart or "
+                                  "spoofed)");
+        }
     }
 }
 

@@ -78,6 +78,7 @@ AddLhpStats(LhpStats& sum, const LhpStats& s)
     sum.semiReliableDrops += s.semiReliableDrops;
     sum.badFrames += s.badFrames;
     sum.sdusDelivered += s.sdusDelivered;
+    sum.forgedCloses += s.forgedCloses;
 }
 
 const char*
@@ -99,6 +100,8 @@ ToString(LhpRxOutcome o)
             return "admission refused";
         case LhpRxOutcome::BadConnect:
             return "bad connect";
+        case LhpRxOutcome::RestartChallenged:
+            return "restart challenged";
     }
     return "?";
 }
@@ -316,17 +319,27 @@ LhpEndpoint::Receive(const PeerAddress& peer,
         }
         if (isConnect && params.nonce != e.link->GetPeerNonce())
         {
-            // Restart policy (see the class comment): the old incarnation is gone.
+            // Restart policy (see the class comment).
             if (e.link->GetState() == LhpState::Closed)
             {
                 Reap(h, now); // lingering; its Closed was reported already
+                return Accept(peer, f, now);
             }
-            else
+            if (m_config.restartChallenge > Duration{0} && !e.challengedAt)
             {
-                e.link->Abort();
-                m_stats.restarts++;
-                AfterOp(h, now); // reports Dead and reaps
+                e.challengedAt = now;
+                m_stats.restartChallenges++;
+                e.link->Challenge(now);
+                AfterOp(h, now);
+                return LhpRxResult{LhpRxOutcome::RestartChallenged, h};
             }
+            if (e.challengedAt && now < *e.challengedAt + m_config.restartChallenge)
+            {
+                return LhpRxResult{LhpRxOutcome::RestartChallenged, h}; // still checking
+            }
+            e.link->Abort();
+            m_stats.restarts++;
+            AfterOp(h, now); // reports Dead and reaps
             return Accept(peer, f, now);
         }
         std::size_t before = SpaceOf(*e.link);
@@ -574,6 +587,14 @@ LhpEndpoint::RefreshTimer(Handle h, Entry& e)
     {
         t = e.reapAt;
     }
+    if (e.challengedAt)
+    {
+        const TimePoint end = *e.challengedAt + m_config.restartChallenge;
+        if (!t || end < *t)
+        {
+            t = end;
+        }
+    }
     if (t == e.timerAt)
     {
         return;
@@ -680,10 +701,37 @@ LhpEndpoint::HandleDeadline(TimePoint now)
             Reap(h, now);
             continue;
         }
+        if (SettleChallenge(h, e, now))
+        {
+            continue;
+        }
         std::size_t before = SpaceOf(*e.link);
         e.link->HandleDeadline(now);
         AfterOp(h, now, before);
     }
+}
+
+bool
+LhpEndpoint::SettleChallenge(Handle h, Entry& e, TimePoint now)
+{
+    if (!e.challengedAt)
+    {
+        return false;
+    }
+    if (e.link->GetLastReceived() > *e.challengedAt)
+    {
+        m_stats.forgedConnects++; // the peer answered: it did not restart
+        e.challengedAt.reset();
+        return false;
+    }
+    if (now < *e.challengedAt + m_config.restartChallenge)
+    {
+        return false;
+    }
+    e.link->Abort(); // silence: the peer restarted; its next Connect opens the new link
+    m_stats.restarts++;
+    AfterOp(h, now); // reports Dead and reaps
+    return true;
 }
 
 // ---------------------------------------------------------------------------------------------

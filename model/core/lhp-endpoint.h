@@ -80,6 +80,13 @@ struct LhpEndpointConfig
     /// Stateless Close|Response frames queued and not yet polled beyond which more are not
     /// queued (a flood of forged Closes cannot grow memory).
     std::size_t maxStatelessReplies = 64;
+    /// How long a link that a Connect with a new nonce claims to replace (a restart) is
+    /// challenged: if nothing valid comes from its peer meanwhile, it is aborted and the
+    /// peer's next Connect is taken; if anything does, the Connect was forged. The peer is
+    /// probed at once and every keepaliveRetry, so a live idle link at 30 % frame loss
+    /// fails all probes of a 1-s challenge with a chance below 1 %. 0: replace at once (the
+    /// old policy, which lets anyone who can spoof an address and guess an id end a link).
+    Duration restartChallenge{std::chrono::seconds(1)};
 
     /// `linger`, with the negative default resolved.
     Duration EffectiveLinger() const
@@ -98,6 +105,7 @@ enum class LhpRxOutcome : std::uint8_t
     StatelessCloseReply, //!< a Close for no link: a Close|Response was queued
     AdmissionRefused,    //!< a Connect over a cap or refused by the admission hook
     BadConnect,          //!< a Connect whose parameters do not decode or are invalid
+    RestartChallenged,   //!< a Connect with a new nonce for a live link: being checked
 };
 
 const char* ToString(LhpRxOutcome o);
@@ -156,6 +164,8 @@ struct LhpEndpointStats
     std::uint64_t refusedGlobalCap = 0;        //!< ... over maxConnections
     std::uint64_t refusedByHook = 0;           //!< ... refused by the admission hook
     std::uint64_t restarts = 0;                //!< links aborted because their peer restarted
+    std::uint64_t restartChallenges = 0;       //!< Connects with a new nonce that began one
+    std::uint64_t forgedConnects = 0;          //!< ... whose old link answered: not acted on
     std::uint64_t statelessCloseReplies = 0;   //!< Close|Response sent for no link
     std::uint64_t statelessRepliesDropped = 0; //!< ... not queued (maxStatelessReplies)
     std::uint64_t lingerEvictions = 0;         //!< lingering links reaped early to admit a Connect
@@ -198,11 +208,16 @@ void AddLhpStats(LhpStats& sum, const LhpStats& s);
  * a link that answers Accept (event Up). Without it the Connect is ignored (unknown).
  * A Connect that collides with our own active open of the same id is dropped (badConnects).
  *
- * Restart policy: a Connect with a NEW nonce on an existing accepted (peer, id) means the
+ * Restart policy: a Connect with a NEW nonce on an existing accepted (peer, id) may mean the
  * peer restarted and lost that connection (it reuses the id because its random source
- * restarted too): the old link is aborted and reported Dead (restarts), then the Connect is
- * handled as a new one (admission included) and gets a new handle, reported Up after the old
- * one's Dead, so the application never mistakes the new incarnation for the old one. A lingering
+ * restarted too), or that someone spoofs the peer's address. So the old link is challenged
+ * first, as TCP challenges a SYN on an established connection (RFC 5961): it probes its peer
+ * at once (LhpLink::Challenge) for `restartChallenge`. Anything valid from the peer in that
+ * time proves it alive: the Connect was forged and is dropped (forgedConnects). Silence means
+ * a restart: the old link is aborted and reported Dead (restarts), and the peer's next
+ * Connect (it retransmits at its RTO) is handled as a new one (admission included) and gets a
+ * new handle, reported Up after the old one's Dead, so the application never mistakes the
+ * new incarnation for the old one. A lingering
  * Closed link with that key is just reaped. A Connect with the SAME nonce is a duplicate (our
  * Accept was lost): the existing link re-sends Accept and nothing else changes. A garbage Connect
  * (bad parameters) kills no link.
@@ -300,14 +315,18 @@ class LhpEndpoint
     {
         std::unique_ptr<LhpLink> link;
         PeerAddress peer;
-        std::optional<TimePoint> reapAt;  //!< Closed: lingering until then
-        std::optional<TimePoint> timerAt; //!< key in m_timers
-        bool ready = false;               //!< in m_ready
+        std::optional<TimePoint> reapAt;       //!< Closed: lingering until then
+        std::optional<TimePoint> timerAt;      //!< key in m_timers
+        bool ready = false;                    //!< in m_ready
+        std::optional<TimePoint> challengedAt; //!< a restart Connect is being checked
     };
 
     using Key = std::pair<PeerAddress, std::uint32_t>;
 
     LhpRxResult Accept(const PeerAddress& peer, const LhpFrame& connect, TimePoint now);
+    /// Ends a restart challenge: forged if the peer spoke since, a restart once it expired
+    /// in silence (the link is aborted and reaped: returns true).
+    bool SettleChallenge(Handle h, Entry& e, TimePoint now);
     /// Applies the caps and the hook; evicts lingering links to make room if admitted.
     bool Admit(const PeerAddress& peer, TimePoint now);
     /// Reaps the lingering link of `peer` (any peer if null) closest to its reap time.

@@ -54,7 +54,8 @@ enum class LhpFrameType : std::uint8_t
     Ack = 2,       //!< standalone cumulative ack + SACK for `channel`
     Connect = 3,   //!< opens a connection; payload: LhpConnectParams
     Accept = 4,    //!< answers Connect; payload: LhpConnectParams
-    Close = 5,     //!< orderly close; answered by Close with kFlagResponse
+    Close = 5,     //!< orderly close; payload: u32 token = the receiver's nonce (see LhpLink);
+                   //!< answered by Close with kFlagResponse (no payload)
     Keepalive = 6, //!< liveness probe; answered by Keepalive with kFlagResponse
     Forward = 7,   //!< semi-reliable sender gives up below `seq`: receiver moves its edge there
 };

@@ -231,7 +231,14 @@ LhpLink::Dispatch(LhpFrame& f, TimePoint now)
         // Our Close response may have been lost: answer a retransmitted Close, like TIME_WAIT.
         if (f.type == LhpFrameType::Close && (f.flags & kFlagResponse) == 0)
         {
-            m_sendCloseResponse = true;
+            if (HasCloseToken(f))
+            {
+                m_sendCloseResponse = true;
+            }
+            else
+            {
+                m_stats.forgedCloses++;
+            }
         }
         return;
     }
@@ -399,26 +406,55 @@ LhpLink::OnForward(const LhpFrame& f, TimePoint now)
 bool
 LhpLink::OnClose(const LhpFrame& f)
 {
-    if (!f.payload.empty())
-    {
-        return false;
-    }
-    if (m_state == LhpState::Connecting)
-    {
-        return true;
-    }
     if (f.flags & kFlagResponse)
     {
+        if (!f.payload.empty())
+        {
+            return false;
+        }
         if (m_state == LhpState::Closing && m_closesSent > 0)
         {
             EnterClosed();
         }
         return true;
     }
+    if (!HasCloseToken(f))
+    {
+        m_stats.forgedCloses++;
+        return false;
+    }
+    if (m_state == LhpState::Connecting)
+    {
+        return true;
+    }
     m_peerCloseReceived = true;
     m_state = LhpState::Closing;
     MaybeFinishClose();
     return true;
+}
+
+bool
+LhpLink::HasCloseToken(const LhpFrame& f) const
+{
+    const std::vector<std::uint8_t>& p = f.payload;
+    return p.size() == 4 && ((std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) |
+                             (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]}) == m_nonce;
+}
+
+void
+LhpLink::Challenge(TimePoint now)
+{
+    if (IsLive())
+    {
+        m_sendKeepalive = true;
+        m_lastProbe = now;
+    }
+}
+
+TimePoint
+LhpLink::GetLastReceived() const
+{
+    return m_lastReceived;
 }
 
 bool
@@ -814,7 +850,13 @@ LhpLink::PollControl(TimePoint now, std::vector<std::uint8_t>& out)
     }
     if (m_sendClose)
     {
-        Emit(MakeFrame(LhpFrameType::Close, kReliable), out);
+        LhpFrame close = MakeFrame(LhpFrameType::Close, kReliable);
+        // The token: the peer's own nonce, which only a party that saw the handshake knows.
+        close.payload = {static_cast<std::uint8_t>(m_peerNonce >> 24),
+                         static_cast<std::uint8_t>(m_peerNonce >> 16),
+                         static_cast<std::uint8_t>(m_peerNonce >> 8),
+                         static_cast<std::uint8_t>(m_peerNonce)};
+        Emit(close, out);
         m_sendClose = false;
         m_ctrlRto = m_closesSent++ == 0 ? m_rtt.GetRto() : std::min(2 * m_ctrlRto, m_config.maxRto);
         m_ctrlDeadline = now + m_ctrlRto;

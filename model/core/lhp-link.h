@@ -107,6 +107,9 @@ struct LhpStats
     std::uint64_t semiReliableDrops = 0;
     std::uint64_t badFrames = 0; //!< failed to decode or belonged to another connection
     std::uint64_t sdusDelivered = 0;
+    /// Close requests without this end's nonce as their token: dropped, never acted on (also
+    /// counted in badFrames).
+    std::uint64_t forgedCloses = 0;
 };
 
 /// One delivered SDU.
@@ -169,6 +172,10 @@ struct LhpDelivery
  * drains its own reliable data, answers Close|Response and is Closed; the closer is Closed on
  * the response. A Closed link still answers a retransmitted Close (its response was lost),
  * so drivers should keep it a while (LhpEndpoint lingers it); otherwise it sends nothing.
+ * A Close request carries a 4-byte token: the receiver's nonce from the handshake
+ * (Connect/Accept). A Close without the right token is dropped and counted (forgedCloses),
+ * so a sender that spoofs a peer's address but cannot read its frames cannot end the link.
+ * Close|Response carries no token: it only ends a close the link started itself.
  *
  * Abort: the link is Dead at once (LinkDead) and sends nothing more, as on a dead timeout.
  */
@@ -196,6 +203,11 @@ class LhpLink
     /// Gives the link up without a frame more (LinkDead), e.g. when the peer restarted. No-op
     /// once Closed or Dead.
     void Abort();
+    /// Probes the peer now (a Keepalive, repeated every keepaliveRetry while unanswered):
+    /// LhpEndpoint's challenge of a Connect that claims to replace this link. Live links only.
+    void Challenge(TimePoint now);
+    /// When the last valid frame from the peer arrived (the handshake's time before that).
+    TimePoint GetLastReceived() const;
     /// Next delivered SDU, if any.
     std::optional<LhpDelivery> PollDelivery();
     /// Next event, if any.
@@ -253,6 +265,8 @@ class LhpLink
     bool OnAck(const LhpFrame& f, TimePoint now);
     bool OnForward(const LhpFrame& f, TimePoint now);
     bool OnClose(const LhpFrame& f);
+    /// Whether a Close request carries this end's nonce as its token.
+    bool HasCloseToken(const LhpFrame& f) const;
     bool OnKeepalive(const LhpFrame& f);
     bool ApplyAck(std::size_t ch, const LhpFrame& f, TimePoint now);
 

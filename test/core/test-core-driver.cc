@@ -765,7 +765,10 @@ TEST(CoreDriver, RestartedClientReplacesItsOldSession)
     EXPECT_EQ(server.Endpoint().GetStats().restarts, 1u);
     const ServerDriver::SessionLogItem* dead = server.FindSessionEvent(LhpKind::Dead, oldSession);
     ASSERT_NE(dead, nullptr);
-    EXPECT_LT(dead->at - rebootAt, Duration{500ms}); // the restart, not the dead timeout
+    // The restart, not the dead timeout: after the challenge of the old link (1 s of
+    // silence from it), not before.
+    EXPECT_GE(dead->at - rebootAt, Duration{1s});
+    EXPECT_LT(dead->at - rebootAt, Duration{2s});
     ASSERT_EQ(server.SessionHandles().size(), 1u);
     const LhpHandle newSession = server.SessionHandles()[0];
     EXPECT_NE(newSession, oldSession);

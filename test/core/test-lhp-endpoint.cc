@@ -422,6 +422,90 @@ TEST(LhpEndpoint, DuplicateConnectSameNonceIsAnsweredByTheExistingLink)
     EXPECT_EQ(p.client.GetLink(hc)->GetState(), LhpState::Open);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Spoofed frames: a sender that uses the client's address and knows the connection id, but
+// cannot read the client's frames (so not its nonces).
+
+TEST(LhpEndpoint, ForgedCloseWithoutTheTokenIsDroppedAndCounted)
+{
+    Pair p(Server(), LhpEndpointConfig{}, SequenceRandom({0x77, 0x1111}));
+    LhpHandle hc, hs;
+    std::tie(hc, hs) = p.Open();
+    const std::uint32_t serverNonce = p.server.GetLink(hs)->GetNonce();
+    LhpFrame close;
+    close.type = LhpFrameType::Close;
+    close.connId = 0x77;
+    for (std::vector<std::uint8_t> token : {std::vector<std::uint8_t>{},
+                                            std::vector<std::uint8_t>{0, 0, 0x11, 0x11},
+                                            std::vector<std::uint8_t>{1, 2, 3, 4, 5}})
+    {
+        close.payload = token;
+        EXPECT_EQ(p.net.Inject(p.s, MacAddr(1), EncodeLhpFrame(close)).outcome,
+                  LhpRxOutcome::ToLink);
+    }
+    p.net.RunFor(std::chrono::milliseconds(50));
+    EXPECT_EQ(p.server.GetLink(hs)->GetStats().forgedCloses, 3u);
+    EXPECT_EQ(p.server.GetLink(hs)->GetState(), LhpState::Open);
+    EXPECT_EQ(p.net.App(p.s).Count(Kind::Closed), 0u);
+    EXPECT_EQ(p.net.Sent(p.s, LhpFrameType::Close), 0u) << "a forged Close is not answered";
+    // The link still works, and the real client's Close (with the token) still closes it.
+    ASSERT_TRUE(p.client.Send(hc, LhpChannel::Reliable, Bytes(1, 9), p.net.Now()));
+    p.net.RunFor(std::chrono::milliseconds(20));
+    EXPECT_EQ(p.net.App(p.s).Data(hs), (Sdus{Bytes(1, 9)}));
+    EXPECT_NE(serverNonce, 0u);
+    p.client.Close(hc, p.net.Now());
+    ASSERT_TRUE(p.net.RunUntil([&] { return p.net.App(p.s).Count(Kind::Closed, hs) == 1; },
+                               std::chrono::seconds(5)));
+    EXPECT_EQ(p.server.GetLink(hs)->GetStats().forgedCloses, 3u);
+}
+
+TEST(LhpEndpoint, ForgedConnectIsChallengedAndKillsNoLiveLink)
+{
+    Pair p(Server(), LhpEndpointConfig{}, SequenceRandom({0x77, 0x1111}));
+    LhpHandle hc, hs;
+    std::tie(hc, hs) = p.Open();
+    p.net.RunFor(std::chrono::milliseconds(10));
+    LhpFrame connect;
+    connect.type = LhpFrameType::Connect;
+    connect.connId = 0x77;
+    EncodeConnectParams(LhpConnectParams{1476, 32, 0x6666}, connect.payload);
+    const std::vector<std::uint8_t> b = EncodeLhpFrame(connect);
+    EXPECT_EQ(p.net.Inject(p.s, MacAddr(1), b).outcome, LhpRxOutcome::RestartChallenged);
+    EXPECT_EQ(p.net.Inject(p.s, MacAddr(1), b).outcome, LhpRxOutcome::RestartChallenged);
+    // The live client answers the challenge (a Keepalive) at once.
+    p.net.RunFor(std::chrono::seconds(3));
+    EXPECT_GE(p.net.Sent(p.s, LhpFrameType::Keepalive), 1u);
+    EXPECT_EQ(p.server.GetStats().restartChallenges, 1u);
+    EXPECT_EQ(p.server.GetStats().forgedConnects, 1u);
+    EXPECT_EQ(p.server.GetStats().restarts, 0u);
+    EXPECT_EQ(p.server.GetStats().accepted, 1u);
+    EXPECT_EQ(p.net.App(p.s).Count(Kind::Dead), 0u);
+    ASSERT_NE(p.server.GetLink(hs), nullptr);
+    EXPECT_EQ(p.server.GetLink(hs)->GetState(), LhpState::Open);
+    ASSERT_TRUE(p.client.Send(hc, LhpChannel::Reliable, Bytes(1, 7), p.net.Now()));
+    p.net.RunFor(std::chrono::milliseconds(20));
+    EXPECT_EQ(p.net.App(p.s).Data(hs), (Sdus{Bytes(1, 7)}));
+}
+
+TEST(LhpEndpoint, WithoutAChallengeAForgedConnectEndsTheLink)
+{
+    // The old policy, kept as an option (restartChallenge 0): shows what the challenge stops.
+    LhpEndpointConfig open = Server();
+    open.restartChallenge = Duration{0};
+    Pair p(open, LhpEndpointConfig{}, SequenceRandom({0x77, 0x1111}));
+    LhpHandle hc, hs;
+    std::tie(hc, hs) = p.Open();
+    LhpFrame connect;
+    connect.type = LhpFrameType::Connect;
+    connect.connId = 0x77;
+    EncodeConnectParams(LhpConnectParams{1476, 32, 0x6666}, connect.payload);
+    EXPECT_EQ(p.net.Inject(p.s, MacAddr(1), EncodeLhpFrame(connect)).outcome,
+              LhpRxOutcome::Accepted);
+    EXPECT_EQ(p.net.App(p.s).Count(Kind::Dead, hs), 1u);
+    EXPECT_EQ(p.server.GetStats().restarts, 1u);
+    (void)hc;
+}
+
 TEST(LhpEndpoint, GarbageConnectKillsNoLink)
 {
     Pair p(Server(), LhpEndpointConfig{}, SequenceRandom({0x77, 0x1111}));

@@ -149,7 +149,7 @@ LhpTable()
         {"lhp-connect",
          Lhp(T::Connect, 0, rel, 0x11223344, 0, 0, 0, 0, Params(p.at("lhp-connect")))},
         {"lhp-accept", Lhp(T::Accept, 0, rel, 0x11223344, 0, 0, 0, 0, Params(p.at("lhp-accept")))},
-        {"lhp-close", Lhp(T::Close, 0, rel, 0x11223344, 0, 0, 0, 0, {})},
+        {"lhp-close", Lhp(T::Close, 0, rel, 0x11223344, 0, 0, 0, 0, {0x01, 0x02, 0x03, 0x04})},
         {"lhp-close-response", Lhp(T::Close, kFlagResponse, rel, 0x11223344, 0, 0, 0, 0, {})},
         {"lhp-keepalive", Lhp(T::Keepalive, 0, rel, 5, 0, 0, 0, 0, {})},
         {"lhp-keepalive-response",
