@@ -262,14 +262,16 @@ ShimServer::AddPump(std::uint32_t id, EpSockType type)
     PairPump* p = pump.get();
     m_pumps[id] = std::move(pump);
     m_interest[id] = 0;
+    m_dirty.insert(id);
     m_loop.Watch(fds[0],
                  0,
-                 [p](std::uint32_t events)
+                 [this, p, id](std::uint32_t events)
                  {
                      if (events & EventLoop::kError)
                      {
                          p->OnHangup();
                      }
+                     m_dirty.insert(id);
                  });
     return app;
 }
@@ -280,6 +282,7 @@ ShimServer::Handle(Connection& c, const ShimMessage& q)
     ShimMessage r;
     r.type = q.type;
     r.socketId = q.socketId;
+    m_dirty.insert(q.socketId); // whatever the shim asks may change what its pump can do
     PairPump* pump = Find(q.socketId);
     bool needsSocket = q.type != ShimType::Socket && q.type != ShimType::Status;
     if (needsSocket && pump == nullptr && q.type != ShimType::GetError)
@@ -468,6 +471,7 @@ ShimServer::OnClientEvent(const EpClientEvent& e)
 {
     if (PairPump* pump = Find(e.rsockId))
     {
+        m_dirty.insert(e.rsockId);
         pump->OnEvent(e);
         if (e.kind == EpClientEvent::Kind::ListenDone && e.error == 0)
         {
@@ -501,8 +505,15 @@ ShimServer::OnClientEvent(const EpClientEvent& e)
 void
 ShimServer::Step(TimePoint now)
 {
-    for (auto it = m_pumps.begin(); it != m_pumps.end();)
+    std::set<std::uint32_t> work;
+    work.swap(m_dirty);
+    for (std::uint32_t id : work)
     {
+        auto it = m_pumps.find(id);
+        if (it == m_pumps.end())
+        {
+            continue;
+        }
         PairPump& p = *it->second;
         std::uint32_t interest = p.Step(now);
         std::uint32_t& current = m_interest[it->first];
@@ -519,11 +530,7 @@ ShimServer::Step(TimePoint now)
         if (p.Finished())
         {
             m_interest.erase(it->first);
-            it = m_pumps.erase(it);
-        }
-        else
-        {
-            ++it;
+            m_pumps.erase(it);
         }
     }
 }

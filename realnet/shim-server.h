@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,7 +53,11 @@ class ShimServer
 
     /// Routes one EpClient event (not Registered) to its pump and its waiting request.
     void OnClientEvent(const EpClientEvent& event);
-    /// Moves bytes for every socket and updates their epoll interest; drops finished ones.
+    /// Moves bytes for every socket that had an event since the last Step (its pair end was
+    /// ready, the engine reported on it, or the shim asked about it), updates their epoll
+    /// interest, and drops finished ones. Pumps run until they would block, so a socket with
+    /// no event has nothing to do: stepping only these keeps a round O(active sockets), not
+    /// O(open sockets).
     void Step(TimePoint now);
 
     std::size_t GetSocketCount() const;
@@ -97,6 +102,7 @@ class ShimServer
     std::map<int, Connection> m_connections;
     std::map<std::uint32_t, std::unique_ptr<PairPump>> m_pumps;
     std::map<std::uint32_t, std::uint32_t> m_interest; //!< interest set in the loop, by id
+    std::set<std::uint32_t> m_dirty; //!< pumps to step: had an event since the last Step
 };
 
 } // namespace realnet
