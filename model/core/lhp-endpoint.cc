@@ -76,6 +76,7 @@ AddLhpStats(LhpStats& sum, const LhpStats& s)
     sum.acksSent += s.acksSent;
     sum.duplicatesReceived += s.duplicatesReceived;
     sum.semiReliableDrops += s.semiReliableDrops;
+    sum.semiReliableSkipped += s.semiReliableSkipped;
     sum.badFrames += s.badFrames;
     sum.sdusDelivered += s.sdusDelivered;
     sum.forgedCloses += s.forgedCloses;

@@ -273,6 +273,7 @@ LhpLink::Dispatch(LhpFrame& f, TimePoint now)
         m_stats.badFrames++;
         return;
     }
+    m_stats.semiReliableSkipped = m_recv[kSemiReliable].Skipped();
     if (m_state != LhpState::Connecting)
     {
         m_lastReceived = now;

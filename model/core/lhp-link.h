@@ -104,7 +104,12 @@ struct LhpStats
     std::uint64_t retransmissions = 0; //!< Data frames sent again
     std::uint64_t acksSent = 0;        //!< standalone Ack frames
     std::uint64_t duplicatesReceived = 0;
+    /// Semi-reliable frames this sender gave up (retries or deadline). Some of them may have
+    /// arrived all the same (only their acks were lost): see the peer's semiReliableSkipped.
     std::uint64_t semiReliableDrops = 0;
+    /// Semi-reliable frames this receiver never got: its edge moved past them (the peer's
+    /// Forward, or a frame beyond the window). Never delivered, unlike some dropped ones.
+    std::uint64_t semiReliableSkipped = 0;
     std::uint64_t badFrames = 0; //!< failed to decode or belonged to another connection
     std::uint64_t sdusDelivered = 0;
     /// Close requests without this end's nonce as their token: dropped, never acted on (also

@@ -72,6 +72,10 @@ LhpRecvWindow::Slide(std::uint32_t count, std::vector<std::vector<std::uint8_t>>
 {
     // Drop `count` slots below the new edge (semi-reliable only: reliable never skips)...
     std::size_t pop = std::min<std::size_t>(count, m_slots.size());
+    const auto received = std::count_if(m_slots.begin(),
+                                        m_slots.begin() + static_cast<std::ptrdiff_t>(pop),
+                                        [](const auto& slot) { return slot.has_value(); });
+    m_skipped += count - static_cast<std::uint64_t>(received);
     m_slots.erase(m_slots.begin(), m_slots.begin() + static_cast<std::ptrdiff_t>(pop));
     m_expected += count;
     // ... then move the edge over frames already received.
@@ -95,6 +99,12 @@ LhpRecvWindow::OnForward(std::uint32_t seq)
     }
     Slide(seq - m_expected, nullptr);
     return true;
+}
+
+std::uint64_t
+LhpRecvWindow::Skipped() const
+{
+    return m_skipped;
 }
 
 std::uint32_t

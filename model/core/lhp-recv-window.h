@@ -52,6 +52,9 @@ class LhpRecvWindow
                       std::vector<std::vector<std::uint8_t>>& out);
     /// Semi-reliable: the sender gave up everything below `seq`. True if the edge moved.
     bool OnForward(std::uint32_t seq);
+    /// Semi-reliable: frames the edge moved past without having received them (never
+    /// delivered here), by a Forward or by a frame beyond the window.
+    std::uint64_t Skipped() const;
 
     /// Next sequence number expected (the cumulative ack).
     std::uint32_t Expected() const;
@@ -76,6 +79,7 @@ class LhpRecvWindow
     void Slide(std::uint32_t count, std::vector<std::vector<std::uint8_t>>* out);
 
     bool m_semiReliable;
+    std::uint64_t m_skipped = 0;
     std::uint32_t m_expected;
     std::uint32_t m_window = 1;
     std::deque<std::optional<std::vector<std::uint8_t>>> m_slots; //!< [i] is m_expected + i
