@@ -71,6 +71,23 @@ Answers(const EpClientEvent& e, ShimType type, std::uint32_t socketId, std::uint
     }
 }
 
+/**
+ * Boolean options that the server cannot refuse on a live TCP socket (TCP_NODELAY,
+ * SO_KEEPALIVE, SO_REUSEADDR set to 0 or 1): the shim gets its answer at once while the request
+ * travels, which saves a round trip over the last hop per connection (curl sets TCP_NODELAY between
+ * connect and its first byte). The server still applies them in order, so a later
+ * getsockopt sees the value; a refusal the server sends anyway is logged.
+ */
+bool
+IsPipelinedOption(const ShimMessage& q)
+{
+    using namespace ep_sockopt;
+    const bool boolean = q.value == 0 || q.value == 1;
+    return q.type == ShimType::SetSockOpt && boolean &&
+           ((q.level == kLevelTcp && q.option == kTcpNoDelay) ||
+            (q.level == kLevelSocket && (q.option == kKeepAlive || q.option == kReuseAddr)));
+}
+
 } // namespace
 
 ShimServer::ShimServer(EventLoop& loop, EpClient& client, Logger& log, const std::string& path)
@@ -371,6 +388,11 @@ ShimServer::Handle(Connection& c, const ShimMessage& q)
             r.error = q.type == ShimType::SetSockOpt
                           ? m_client.SetSockOpt(q.socketId, q.level, q.option, q.value, &requestId)
                           : m_client.GetSockOpt(q.socketId, q.level, q.option, &requestId);
+            if (r.error == 0 && pump->GetType() == EpSockType::Stream && IsPipelinedOption(q))
+            {
+                m_pipelined.insert(requestId);
+                break; // answered now: see IsPipelinedOption
+            }
             if (r.error == 0)
             {
                 c.waiting = Waiting{q.type, q.socketId, requestId};
@@ -469,6 +491,17 @@ ShimServer::AcceptRequest(Connection& c, const ShimMessage& q)
 void
 ShimServer::OnClientEvent(const EpClientEvent& e)
 {
+    if (e.kind == EpClientEvent::Kind::RequestDone && m_pipelined.erase(e.requestId) > 0)
+    {
+        if (e.error != 0)
+        {
+            m_log.LogLimited(LogLevel::Warning,
+                             "pipelined-option",
+                             "server refused a socket option already reported as set, socket " +
+                                 std::to_string(e.rsockId) + ": errno " + std::to_string(e.error));
+        }
+        return;
+    }
     if (PairPump* pump = Find(e.rsockId))
     {
         m_dirty.insert(e.rsockId);

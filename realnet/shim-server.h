@@ -102,7 +102,8 @@ class ShimServer
     std::map<int, Connection> m_connections;
     std::map<std::uint32_t, std::unique_ptr<PairPump>> m_pumps;
     std::map<std::uint32_t, std::uint32_t> m_interest; //!< interest set in the loop, by id
-    std::set<std::uint32_t> m_dirty; //!< pumps to step: had an event since the last Step
+    std::set<std::uint32_t> m_dirty;     //!< pumps to step: had an event since the last Step
+    std::set<std::uint32_t> m_pipelined; //!< option requests answered before the server did
 };
 
 } // namespace realnet

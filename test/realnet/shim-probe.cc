@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -97,6 +98,14 @@ main(int argc, char** argv)
         len = sizeof(type);
         getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
         std::printf("type=%s\n", type == SOCK_STREAM ? "stream" : "other");
+        // Answered at once by clientd (pipelined), applied by the server in order: a
+        // getsockopt right after sees it.
+        int on = 1;
+        int set = setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+        int nodelay = -1;
+        len = sizeof(nodelay);
+        int got = getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len);
+        std::printf("nodelay=%d/%d/%d\n", set, got, nodelay);
     }
     close(fd);
     int refused = -1;
@@ -113,6 +122,10 @@ main(int argc, char** argv)
     std::printf("udp-1453=%s\n", n == 1453 ? "ok" : strerrorname_np(errno));
     n = sendto(udp, datagram.data(), 1454, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
     std::printf("udp-1454=%s\n", n == 1454 ? "ok" : strerrorname_np(errno));
+    // Not pipelined on a datagram socket: the server's refusal reaches the caller.
+    int on = 1;
+    int set = setsockopt(udp, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+    std::printf("udp-nodelay=%s\n", set == 0 ? "ok" : strerrorname_np(errno));
     close(udp);
     return 0;
 }

@@ -175,6 +175,8 @@ TEST_F(ClientdEndToEnd, UnmodifiedCurlFetchesAFileThroughAClientWithNoIp)
     EXPECT_NE(probe.output.find("closed-port=ECONNREFUSED"), std::string::npos) << probe.output;
     EXPECT_NE(probe.output.find("udp-1453=ok"), std::string::npos) << probe.output;
     EXPECT_NE(probe.output.find("udp-1454=EMSGSIZE"), std::string::npos) << probe.output;
+    EXPECT_NE(probe.output.find("nodelay=0/0/1"), std::string::npos) << probe.output;
+    EXPECT_EQ(probe.output.find("udp-nodelay=ok"), std::string::npos) << probe.output;
 
     // SIGTERM: clientd closes its link in order and exits 0.
     EXPECT_EQ(clientd.Stop(), 0) << clientd.Log();
