@@ -196,8 +196,16 @@ Ns3EpSocketStack::Wire(resoa::EpHandle h, Ptr<Socket> socket)
                 Defer(h, [h](resoa::EpServer& s) { s.OnError(h, resoa::ep_errno::kEconnreset); });
             }));
     socket->SetSendCallback(Callback<void, Ptr<Socket>, uint32_t>(
-        [this, h](Ptr<Socket>, uint32_t)
-        { Defer(h, [h](resoa::EpServer& s) { s.OnWritable(h); }); }));
+        [this, h](Ptr<Socket> s, uint32_t)
+        {
+            auto it = m_entries.find(h);
+            if (it != m_entries.end() && it->second.shutdownPending && TxBufferEmpty(s))
+            {
+                it->second.shutdownPending = false;
+                s->ShutdownSend(); // now the FIN goes out at once
+            }
+            Defer(h, [h](resoa::EpServer& srv) { srv.OnWritable(h); });
+        }));
     socket->SetAcceptCallback(
         Callback<bool, Ptr<Socket>, const Address&>([](Ptr<Socket>, const Address&)
                                                     { return true; }),
@@ -499,7 +507,28 @@ Ns3EpSocketStack::ShutdownWrite(resoa::EpHandle h)
     {
         return resoa::ep_errno::kEbadf;
     }
+    Entry& e = m_entries.at(h);
+    if (e.type == resoa::EpSockType::Stream && !TxBufferEmpty(s))
+    {
+        // ns-3 3.37's ShutdownSend sends the FIN at once only with an empty tx buffer; with
+        // every byte sent but unacked it waits for a data segment that never comes, and the
+        // FIN is lost. So wait until the buffer is empty (the send callback runs on each ack
+        // that frees space), then shut down.
+        e.shutdownPending = true;
+        return resoa::ep_errno::kOk;
+    }
     return s->ShutdownSend() == 0 ? resoa::ep_errno::kOk : ResoaErrnoFromSocket(s->GetErrno());
+}
+
+bool
+Ns3EpSocketStack::TxBufferEmpty(Ptr<Socket> s)
+{
+    UintegerValue size;
+    if (!s->GetAttributeFailSafe("SndBufSize", size))
+    {
+        return true; // not a TcpSocket: nothing to wait for
+    }
+    return s->GetTxAvailable() >= size.Get();
 }
 
 void

@@ -97,10 +97,13 @@ class Ns3EpSocketStack : public resoa::EpSocketStack
         resoa::EpSockType type = resoa::EpSockType::None;
         bool connected = false;
         Ipv4Address boundAddress = Ipv4Address::GetAny();
-        bool readInterest = false; //!< the server wants OnReadable/OnDatagram
-        bool peerClosed = false;   //!< normal close seen: Read reports eof when drained
-        int32_t error = 0;         //!< error close seen: Read and Send fail with it
+        bool readInterest = false;    //!< the server wants OnReadable/OnDatagram
+        bool peerClosed = false;      //!< normal close seen: Read reports eof when drained
+        int32_t error = 0;            //!< error close seen: Read and Send fail with it
+        bool shutdownPending = false; //!< ShutdownWrite waits for an empty tx buffer
     };
+    /// True when \p s holds no unacked data (ns-3's ShutdownSend only sends a FIN then).
+    static bool TxBufferEmpty(Ptr<Socket> s);
 
     resoa::EpHandle Adopt(Ptr<Socket> socket, resoa::EpSockType type);
     void Wire(resoa::EpHandle h, Ptr<Socket> socket);
