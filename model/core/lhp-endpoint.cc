@@ -719,6 +719,12 @@ LhpEndpoint::SettleChallenge(Handle h, Entry& e, TimePoint now)
     {
         return false;
     }
+    const LhpState state = e.link->GetState();
+    if (state != LhpState::Open && state != LhpState::Closing)
+    {
+        e.challengedAt.reset(); // it closed meanwhile: nothing left to replace or protect
+        return false;
+    }
     if (e.link->GetLastReceived() > *e.challengedAt)
     {
         m_stats.forgedConnects++; // the peer answered: it did not restart

@@ -337,6 +337,10 @@ LhpLink::OnData(LhpFrame& f, TimePoint now)
     {
         return true; // overtook the Accept; the peer will retransmit it
     }
+    if (f.payload.size() > m_config.maxPayload)
+    {
+        return false; // larger than the SDU size we advertised in Connect/Accept
+    }
     std::size_t ch = IndexOf(f.channel);
     if (f.HasAck() && !ApplyAck(ch, f, now))
     {
