@@ -2,7 +2,7 @@
 """Run every point of one or more campaigns with build/examples/resoa-compare.
 
     sweep.py CAMPAIGN [CAMPAIGN ...] [--quick | --full] [--jobs N] [--runs R] [--out DIR]
-             [--binary PATH] [--timeout S] [--slurm FILE]
+             [--binary PATH] [--timeout S] [--slurm FILE [--slurm-max-array N]]
     sweep.py --list [--quick | --full]
 
 Modes (campaigns.py): the default is the headline (`./resoa run`, <= 30 min on 2 cores),
@@ -117,6 +117,15 @@ def parse_args(argv):
         f"{cp.RUN_TIMEOUT_FACTOR} x --duration, at least {cp.RUN_TIMEOUT_MIN_S} s)",
     )
     p.add_argument("--slurm", type=Path, metavar="FILE", help="write a SLURM array script instead")
+    p.add_argument(
+        "--slurm-max-array",
+        type=positive_int,
+        default=SLURM_MAX_ARRAY,
+        metavar="N",
+        help="at most N array tasks; with more points each task runs every N-th point "
+        f"(default {SLURM_MAX_ARRAY}: SLURM's default MaxArraySize of 1001 allows indices "
+        "0-1000)",
+    )
     p.add_argument("--list", action="store_true", help="list campaigns, run counts and estimates")
     args = p.parse_args(argv)
     if args.list:
@@ -479,27 +488,45 @@ def check_echo(res, progress, warned):
 
 
 # ------------------------------------------------------------------ SLURM --------------------
+# SLURM's default MaxArraySize is 1001 (indices 0-1000); the full campaign has more points.
+SLURM_MAX_ARRAY = 1000
+
 SLURM_TEMPLATE = """#!/bin/bash
 #SBATCH --job-name={job_name}
 #SBATCH --array=0-{last}
 #SBATCH --ntasks=1
 #SBATCH --cpus-per-task=1
 #SBATCH --output={logs}/%x-%A_%a.out
-# Written by analysis/sweep.py: one array task per point ({count} points), listed in
-# {points} as "CAMPAIGN<TAB>flags". Each task appends its row to
-# {out}/CAMPAIGN.csv.part.JOB-TASK; afterwards `sweep.py {campaigns} --out {out}{quick}`
-# merges the parts into CAMPAIGN.csv and runs only what is still missing.
-# Add e.g. "#SBATCH --time=00:30:00" or a partition as your cluster needs.
+{time_line}# Written by analysis/sweep.py: {tasks} array tasks for {count} points, listed in
+# {points} as "CAMPAIGN<TAB>flags"; task T runs points T, T+{tasks}, T+2*{tasks}, ... in turn
+# ({per_task} at most). Point I appends its row to {out}/CAMPAIGN.csv.part.JOB-I;
+# afterwards `sweep.py {campaigns} --out {out}{mode_flag} --slurm {script}`
+# merges the parts into CAMPAIGN.csv and writes a script for what is still missing
+# (without --slurm it would run that here).
+# --time is {per_task} x the per-run timeout (sweep.py --timeout; with 0 none is written); add a
+# partition, account or memory as your cluster needs.
 set -euo pipefail
 POINTS={points_q}
 BINARY={binary_q}
 OUT={out_q}
-LINE=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" "$POINTS")
-CAMPAIGN=${{LINE%%$'\\t'*}}
-eval "set -- ${{LINE#*$'\\t'}}"
+COUNT={count}
+STRIDE={tasks}
 cd "$OUT"
-exec "$BINARY" "$@" "--csv=$OUT/$CAMPAIGN.csv.part.${{SLURM_ARRAY_JOB_ID:-0}}-${{SLURM_ARRAY_TASK_ID}}"
+status=0
+for ((i = SLURM_ARRAY_TASK_ID; i < COUNT; i += STRIDE)); do
+  LINE=$(sed -n "$((i + 1))p" "$POINTS")
+  CAMPAIGN=${{LINE%%$'\\t'*}}
+  eval "set -- ${{LINE#*$'\\t'}}"
+  "$BINARY" "$@" "--csv=$OUT/$CAMPAIGN.csv.part.${{SLURM_ARRAY_JOB_ID:-0}}-$i" || status=$?
+done
+exit "$status"
 """
+
+
+def slurm_time(seconds):
+    """SLURM's D-HH:MM:SS for a time limit, rounded up to whole minutes."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes // 1440}-{minutes // 60 % 24:02d}:{minutes % 60:02d}:00"
 
 
 def points_file_for(script):
@@ -525,15 +552,26 @@ def write_slurm(args, results):
     with open(points, "w") as f:
         for j in jobs:
             f.write(f"{j.campaign.name}\t{shlex.join(cp.flag_args(j.flags))}\n")
+    tasks = min(len(jobs), args.slurm_max_array)
+    per_task = math.ceil(len(jobs) / tasks)
+    if args.timeout == 0:
+        time_line = ""  # --timeout 0: no limit here either (the partition's applies)
+    else:
+        limit = args.timeout or max(cp.run_timeout_s(j.flags) for j in jobs)
+        time_line = f"#SBATCH --time={slurm_time(per_task * limit)}\n"
     text = SLURM_TEMPLATE.format(
         job_name="resoa-" + "-".join(args.campaigns),
-        last=len(jobs) - 1,
+        last=tasks - 1,
+        tasks=tasks,
+        per_task=per_task,
+        time_line=time_line,
         count=len(jobs),
         logs=logs,
         points=points,
         out=out,
         campaigns=" ".join(args.campaigns),
-        quick={"quick": " --quick", "full": " --full", "headline": ""}[args.mode],
+        mode_flag={"quick": " --quick", "full": " --full", "headline": ""}[args.mode],
+        script=script,
         points_q=shlex.quote(str(points)),
         binary_q=shlex.quote(str(args.binary.resolve())),
         out_q=shlex.quote(str(out)),
@@ -541,7 +579,8 @@ def write_slurm(args, results):
     script.write_text(text)
     script.chmod(0o755)
     skipped_text = f"; {skipped} point(s) already done" if skipped else ""
-    print(f"wrote {script} ({len(jobs)} array tasks{skipped_text}) and {points}")
+    print(f"wrote {script} ({tasks} array tasks for {len(jobs)} points{skipped_text}) "
+          f"and {points}")
     print(f"submit with: sbatch {shlex.quote(str(script))}")
     return 0
 

@@ -522,6 +522,61 @@ class SweepRunTest(TempDirTest):
         self.assertIn(f"#SBATCH --array=0-{expected - 2}\n", script.read_text())
         self.assertNotIn(points[5], (self.tmp / "loss.points").read_text())
 
+    def test_slurm_script_time_limit(self):
+        script = self.tmp / "loss.sbatch"
+        r = self.sweep("loss", "--quick", "--runs", "1", "--slurm", str(script))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # One point per task: the per-run timeout of a 2-s quick run (120 s) -> 2 minutes.
+        self.assertIn("#SBATCH --time=0-00:02:00\n", script.read_text())
+        r = self.sweep("loss", "--quick", "--runs", "1", "--timeout", "0", "--slurm", str(script))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("#SBATCH --time", script.read_text())
+        self.assertEqual(sweep.slurm_time(1), "0-00:01:00")
+        self.assertEqual(sweep.slurm_time(2 * 1800), "0-01:00:00")
+        self.assertEqual(sweep.slurm_time(26 * 3600 + 61), "1-02:02:00")
+
+    def test_slurm_array_is_capped_and_tasks_run_several_points(self):
+        # SLURM's default MaxArraySize (1001) rejects `--array=0-1809` (the full campaign):
+        # with more points than --slurm-max-array, task T runs points T, T+N, T+2N, ...
+        expected = len(cp.points(cp.CAMPAIGNS["loss"], quick=True, runs=3))  # 30
+        script = self.tmp / "loss.sbatch"
+        r = self.sweep(
+            "loss", "--quick", "--runs", "3", "--slurm", str(script), "--slurm-max-array", "8"
+        )
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"8 array tasks for {expected} points", r.stdout)
+        text = script.read_text()
+        self.assertIn("#SBATCH --array=0-7\n", text)
+        self.assertIn("#SBATCH --time=0-00:08:00\n", text)  # 4 points x 120 s
+        points = (self.tmp / "loss.points").read_text().splitlines()
+        self.assertEqual(len(points), expected)
+        out = self.out.resolve()
+        # Task 5 runs points 5, 13, 21 and 29; one failing run does not stop the others, but
+        # the task's exit status reports it.
+        env = dict(
+            os.environ, SLURM_ARRAY_TASK_ID="5", SLURM_ARRAY_JOB_ID="77", FAKE_LOG=str(self.log),
+            FAKE_FAIL=points[13].split("\t", 1)[1],
+        )
+        r = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertEqual(
+            self.calls(),
+            [points[i].split("\t", 1)[1] + f" --csv={out}/loss.csv.part.77-{i}"
+             for i in (5, 13, 21, 29)],
+        )
+        # Every other task, as SLURM would run them, then a merge that writes no script.
+        env.pop("FAKE_FAIL")
+        for task in range(8):
+            env["SLURM_ARRAY_TASK_ID"] = str(task)
+            subprocess.run(["bash", str(script)], check=True, env=env, capture_output=True)
+        self.assertEqual(len(self.calls()), 4 + expected)
+        r = self.sweep("loss", "--quick", "--runs", "3", "--slurm", str(script))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"merged {expected} row(s)", r.stdout)
+        self.assertIn("no script written", r.stdout)
+        self.assertEqual(len(data_rows(self.out / "loss.csv")), expected)
+        self.assertEqual(list(self.out.glob("*.part.*")), [])
+
 
 # ------------------------------------------------------------------ end to end ---------------
 class EndToEndTest(TempDirTest):
