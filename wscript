@@ -41,7 +41,8 @@ def build(bld):
 
     if bld.env.ENABLE_EXAMPLES:
         for name in ('lhp-over-lossy-wifi', 'resoa-first', 'resoa-ftp', 'resoa-many-clients',
-                     'resoa-compare', 'resoa-emu-wifi-hop'):
+                     'resoa-compare', 'resoa-emu-wifi-hop', 'resoa-emu-real-client',
+                     'resoa-emu-real-internet'):
             obj = bld.create_ns3_program(name, ['resoa', 'wifi', 'mobility', 'internet',
                                                 'applications', 'point-to-point', 'csma',
                                                 'fd-net-device'])
