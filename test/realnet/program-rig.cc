@@ -189,6 +189,12 @@ Background::Log() const
     return ReadWholeFile(m_log);
 }
 
+bool
+Background::Signal(int signo) const
+{
+    return m_pid > 0 && ::kill(-m_pid, signo) == 0;
+}
+
 ProgramRig::ProgramRig(const std::string& tag)
     : m_dir("/tmp/" + NetnsFixture::NamePrefix() + tag)
 {

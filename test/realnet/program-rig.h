@@ -61,6 +61,10 @@ class Background
     /// \return the log so far
     std::string Log() const;
 
+    /// Sends \p signo to its process group (e.g. SIGKILL for a crash, SIGHUP for a reload).
+    /// \return false if it is not running
+    bool Signal(int signo) const;
+
   private:
     std::string m_log;
     pid_t m_pid = -1;
