@@ -24,6 +24,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -76,10 +77,52 @@ RestartOnly(const ServerConfig& c)
     return s.str();
 }
 
-void
-ApplyPolicy(ServerLoop& server, const ServerConfig& config)
+/// "1.2.3.4:80" or "[::1]:80" for a log line.
+std::string
+FormatAddress(const EpAddress& a)
 {
-    server.GetServer().SetCallPolicy(MakeCallPolicy(config));
+    std::ostringstream s;
+    if (a.family == 4)
+    {
+        s << int(a.addr[0]) << '.' << int(a.addr[1]) << '.' << int(a.addr[2]) << '.'
+          << int(a.addr[3]);
+    }
+    else if (a.family == 6)
+    {
+        s << '[' << std::hex;
+        for (int i = 0; i < 16; i += 2)
+        {
+            s << (i ? ":" : "") << ((a.addr[i] << 8) | a.addr[i + 1]);
+        }
+        s << std::dec << ']';
+    }
+    else
+    {
+        s << '*';
+    }
+    s << ':' << a.port;
+    return s.str();
+}
+
+void
+ApplyPolicy(ServerLoop& server, const ServerConfig& config, Logger& log)
+{
+    // Every refusal gets a (rate-limited) log line, as the README promises.
+    EpCallPolicy policy = MakeCallPolicy(config);
+    server.GetServer().SetCallPolicy(
+        [policy, &log](std::uint64_t session, EpType call, const EpAddress& a)
+        {
+            const std::int32_t error = policy(session, call, a);
+            if (error != 0)
+            {
+                log.LogLimited(LogLevel::Info,
+                               "policy",
+                               std::string("refused ") + ToString(call) + " " + FormatAddress(a) +
+                                   " for session " + std::to_string(session) + ": " +
+                                   std::strerror(error) + " (policy)");
+            }
+            return error;
+        });
     server.GetEndpoint().SetAdmissionHook(MakeMacAdmission(config));
 }
 
@@ -117,7 +160,7 @@ main(int argc, char** argv)
         ServerLoopConfig loopConfig;
         loopConfig.server = MakeEpServerConfig(config, loopConfig.endpoint.link.maxPayload);
         ServerLoop server(loop, link, loopConfig, &log, pcap.get());
-        ApplyPolicy(server, config);
+        ApplyPolicy(server, config, log);
 
         bool stopping = false;
         TimePoint stopBy{0};
@@ -153,7 +196,7 @@ main(int argc, char** argv)
                     return;
                 }
                 log.SetLevel(fresh.logLevel);
-                ApplyPolicy(server, fresh);
+                ApplyPolicy(server, fresh, log);
                 log.Info("SIGHUP: config reloaded (log level, allowed MACs, listen, bind ports, "
                          "destinations)");
                 if (RestartOnly(fresh) != RestartOnly(config))

@@ -266,6 +266,15 @@ ServerLoop::Round()
     {
         m_pcap->Flush();
     }
+    const std::uint64_t limited = m_server.GetStats().limitRejected;
+    if (m_log != nullptr && limited > m_limitRejectedLogged)
+    {
+        m_log->LogLimited(LogLevel::Info,
+                          "emfile",
+                          "refused " + std::to_string(limited - m_limitRejectedLogged) +
+                              " socket(s): client at its sockets-per-client limit (EMFILE)");
+    }
+    m_limitRejectedLogged = limited;
     if (m_log != nullptr)
     {
         m_log->ReportSuppressed();

@@ -125,6 +125,7 @@ class ServerLoop
     EventLoop& m_loop;
     PacketLink& m_link;
     Logger* m_log;
+    std::uint64_t m_limitRejectedLogged = 0; //!< EpServerStats::limitRejected already logged
     PcapWriter* m_pcap;
     ServerLoopConfig m_config;
     KernelSocketStack m_stack;

@@ -619,6 +619,9 @@ TEST_F(Faults, SighupReloadKeepsTheSessionAndAppliesThePolicyToNewCalls)
     EXPECT_NE(refused.output.find("connect=EACCES"), std::string::npos) << refused.output;
     CommandResult again = Connect(9601, 10);
     EXPECT_NE(again.output.find("connect=EACCES"), std::string::npos) << again.output;
+    // ... and each refusal is logged (rate-limited) with the call and the address.
+    EXPECT_TRUE(rig->serverd->WaitFor(":8081 for session 1: Permission denied (policy)", 2))
+        << rig->serverd->Log();
     CommandResult after = Curl(8081, dir + "/after.bin");
     EXPECT_EQ(after.exitCode, 7) << after.output; // CURLE_COULDNT_CONNECT
     EXPECT_NE(after.output.find("Permission denied"), std::string::npos) << after.output;

@@ -390,6 +390,42 @@ TEST_F(ResoaPrograms, TwoClientsShareOneServerAndStayIsolated)
     EXPECT_EQ(Sha256Of(dir + "/got-listen1.bin"), want) << listener->Log();
 }
 
+// sockets-per-client: a program that opens more sockets than the server allows gets
+// EMFILE from socket() (the client learned the limit at registration), and the ones it
+// holds keep working.
+TEST_F(ResoaPrograms, SocketsPerClientLimitIsEmfile)
+{
+    Require({"python3"});
+    Build("emfile", {"--sockets-per-client", "3"});
+    std::ofstream(dir + "/many.py") << R"(
+import errno, socket
+held, result = [], []
+for i in range(5):
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.connect(("198.51.100.2", 9))
+        held.append(s)
+        result.append("ok")
+    except OSError as e:
+        result.append(errno.errorcode.get(e.errno, str(e.errno)))
+print("result=" + ",".join(result))
+)";
+    auto sink =
+        rig->Start(rig->internet,
+                   {"/usr/bin/python3",
+                    "-c",
+                    "import socket,time\n"
+                    "s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+                    "s.bind(('198.51.100.2',9));s.listen(16);print('listening',flush=True)\n"
+                    "c=[s.accept() for _ in range(3)];time.sleep(30)"},
+                   "sink.log");
+    ASSERT_TRUE(sink->WaitFor("listening")) << sink->Log();
+    CommandResult r = rig->RunResoa(*client, "exec /usr/bin/python3 " + dir + "/many.py", 30);
+    EXPECT_EQ(r.exitCode, 0) << r.output << rig->DaemonLogs();
+    EXPECT_NE(r.output.find("result=ok,ok,ok,EMFILE,EMFILE"), std::string::npos)
+        << r.output << rig->DaemonLogs();
+}
+
 TEST_F(ResoaPrograms, UdpBothWaysWithPythonAndNc)
 {
     Require({"nc", "/usr/bin/python3"});
