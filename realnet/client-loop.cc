@@ -20,10 +20,12 @@ namespace
 {
 
 LhpEndpointConfig
-EndpointConfig(std::size_t mtu)
+EndpointConfig(std::size_t mtu, const ClientConfig& config)
 {
     LhpEndpointConfig c;
     c.acceptIncoming = false; // the client only connects
+    c.link.deadTimeout = std::chrono::milliseconds(config.deadTimeoutMs);
+    c.link.keepaliveInterval = std::chrono::milliseconds(config.keepaliveIntervalMs);
     c.link.maxPayload = static_cast<std::uint16_t>(
         std::min<std::size_t>(c.link.maxPayload, mtu > kLhpHeaderSize ? mtu - kLhpHeaderSize : 0));
     return c;
@@ -66,7 +68,7 @@ ClientLoop::ClientLoop(const ClientConfig& config, Logger& log, ClientLoopOption
     , m_log(log)
     , m_options(options)
     , m_link(config.interface, options.link)
-    , m_endpoint(EndpointConfig(m_link.GetMtu()), SeededRandom())
+    , m_endpoint(EndpointConfig(m_link.GetMtu(), config), SeededRandom())
     , m_client(EngineConfig(m_endpoint.GetConfig()))
     , m_session(
           [this](LhpChannel ch, const std::vector<std::uint8_t>& sdu) {

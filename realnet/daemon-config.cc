@@ -174,6 +174,40 @@ AddLogAndPcapKeys(ConfigSchema<C>& s)
         [](const C& c) { return c.pcap; });
 }
 
+/// The LHP liveness timers both daemons have (LhpConfig's defaults).
+template<class C>
+void
+AddLinkTimerKeys(ConfigSchema<C>& s)
+{
+    s.Add(
+        "dead-timeout-ms",
+        "MS",
+        "LHP: after this long without a frame from the peer, the link is dead and its sockets "
+        "fail",
+        [](C& c, const std::string& v)
+        { c.deadTimeoutMs = static_cast<unsigned>(ParseUnsigned(v, 200, 3600000)); },
+        [](const C& c) { return std::to_string(c.deadTimeoutMs); });
+    s.Add(
+        "keepalive-interval-ms",
+        "MS",
+        "LHP: idle time before a liveness probe (must be below dead-timeout-ms)",
+        [](C& c, const std::string& v)
+        { c.keepaliveIntervalMs = static_cast<unsigned>(ParseUnsigned(v, 20, 3600000)); },
+        [](const C& c) { return std::to_string(c.keepaliveIntervalMs); });
+}
+
+/// The timers must leave room for probes: a link would die before its first keepalive.
+template<class C>
+void
+ValidateLinkTimers(const C& c)
+{
+    if (c.keepaliveIntervalMs >= c.deadTimeoutMs)
+    {
+        throw ConfigError("keepalive-interval-ms: must be below dead-timeout-ms (" +
+                          std::to_string(c.deadTimeoutMs) + ")");
+    }
+}
+
 const ConfigSchema<ServerConfig>&
 ServerSchema()
 {
@@ -249,6 +283,7 @@ ServerSchema()
                                         [](const DestinationRule& r) { return r.ToString(); });
             });
         AddLogAndPcapKeys(s);
+        AddLinkTimerKeys(s);
         s.Add(
             "user",
             "NAME",
@@ -301,6 +336,7 @@ ClientSchema()
             [](C& c, const std::string& v) { c.requestedAddress = ParseOptionalIpv4(v); },
             [](const C& c) { return FormatOptionalIpv4(c.requestedAddress); });
         AddLogAndPcapKeys(s);
+        AddLinkTimerKeys(s);
         return s;
     }();
     return schema;
@@ -323,6 +359,7 @@ ValidateServer(const ServerConfig& c)
         throw ConfigError(std::string("address-pool: required with address-mode ") +
                           AddressModeName(c.addressMode));
     }
+    ValidateLinkTimers(c);
 }
 
 void
@@ -340,6 +377,7 @@ ValidateClient(const ClientConfig& c)
     {
         throw ConfigError("requested-address: only valid with address-mode 1-to-1");
     }
+    ValidateLinkTimers(c);
 }
 
 std::string

@@ -46,8 +46,10 @@ struct ServerConfig
     std::vector<PortRange> allowBindPorts{{1024, 65535}}; //!< empty = no explicit bind
     std::vector<DestinationRule> allowDestinations;       //!< empty = none
     LogLevel logLevel = LogLevel::Info;
-    std::string pcap; //!< capture file; empty = none
-    std::string user; //!< drop privileges to this user; empty = stay
+    std::string pcap;                    //!< capture file; empty = none
+    std::string user;                    //!< drop privileges to this user; empty = stay
+    unsigned deadTimeoutMs = 5000;       //!< LHP: silence after which a client is gone
+    unsigned keepaliveIntervalMs = 1000; //!< LHP: idle time before a liveness probe
 
     ServerConfig();
 };
@@ -61,7 +63,9 @@ struct ClientConfig
     AddressMode addressMode = AddressMode::NTo1;        //!< n-to-1 or 1-to-1
     std::optional<std::uint32_t> requestedAddress;      //!< IPv4, host order (1-to-1 only)
     LogLevel logLevel = LogLevel::Info;
-    std::string pcap; //!< capture file; empty = none
+    std::string pcap;                    //!< capture file; empty = none
+    unsigned deadTimeoutMs = 5000;       //!< LHP: silence after which the server is gone
+    unsigned keepaliveIntervalMs = 1000; //!< LHP: idle time before a liveness probe
 };
 
 /**

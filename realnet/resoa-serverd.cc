@@ -158,6 +158,9 @@ main(int argc, char** argv)
         }
 
         ServerLoopConfig loopConfig;
+        loopConfig.endpoint.link.deadTimeout = std::chrono::milliseconds(config.deadTimeoutMs);
+        loopConfig.endpoint.link.keepaliveInterval =
+            std::chrono::milliseconds(config.keepaliveIntervalMs);
         loopConfig.server = MakeEpServerConfig(config, loopConfig.endpoint.link.maxPayload);
         ServerLoop server(loop, link, loopConfig, &log, pcap.get());
         ApplyPolicy(server, config, log);

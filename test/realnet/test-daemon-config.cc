@@ -142,7 +142,9 @@ TEST(DaemonConfig, EveryServerKeyParses)
         "allow-destinations = 10.0.0.0/8:80-443, [2001:db8::/32]:443, 192.0.2.1, ::/0\n"
         "log-level = warning\n"
         "pcap = /tmp/serverd.pcap\n"
-        "user = nobody\n",
+        "user = nobody\n"
+        "dead-timeout-ms = 2500\n"
+        "keepalive-interval-ms = 400\n",
         "serverd.conf"));
     EXPECT_EQ(c.addressMode, AddressMode::Mixed);
     ASSERT_EQ(c.addressPool.size(), 2u);
@@ -167,6 +169,8 @@ TEST(DaemonConfig, EveryServerKeyParses)
     EXPECT_EQ(c.logLevel, LogLevel::Warning);
     EXPECT_EQ(c.pcap, "/tmp/serverd.pcap");
     EXPECT_EQ(c.user, "nobody");
+    EXPECT_EQ(c.deadTimeoutMs, 2500u);
+    EXPECT_EQ(c.keepaliveIntervalMs, 400u);
 }
 
 /// A bad value must be refused with exit 2 and one line naming the key and the value.
@@ -204,6 +208,8 @@ TEST(DaemonConfig, EveryBadServerValueIsRejectedNamingTheKey)
         {"allow-destinations", "example.com", "CIDR prefix"},
         {"allow-destinations", "", "or 'none'"},
         {"log-level", "verbose", "error, warning, info or debug"},
+        {"dead-timeout-ms", "100", "from 200 to 3600000"},
+        {"keepalive-interval-ms", "5s", "integer"},
     };
     for (const BadCase& c : cases)
     {
@@ -296,6 +302,8 @@ TEST(DaemonConfig, ClientKeysAndMistakes)
     EXPECT_EQ(c.requestedAddress, 0xC0000209u);
     EXPECT_EQ(c.unixSocket, "/tmp/clientd.sock");
     EXPECT_EQ(c.logLevel, LogLevel::Error);
+    EXPECT_EQ(c.deadTimeoutMs, 5000u); // LhpConfig's defaults
+    EXPECT_EQ(c.keepaliveIntervalMs, 1000u);
 
     const std::string mac = "--server-mac=02:00:00:00:00:02";
     EXPECT_NE(ClientError({"--interface=wlan0"}).find("server-mac: required"), std::string::npos);
@@ -311,6 +319,9 @@ TEST(DaemonConfig, ClientKeysAndMistakes)
               std::string::npos);
     EXPECT_NE(ClientError({"--interface=wlan0", mac, "--unix-socket=clientd.sock"})
                   .find("--unix-socket: bad value 'clientd.sock': expected an absolute path"),
+              std::string::npos);
+    EXPECT_NE(ClientError({"--interface=wlan0", mac, "--dead-timeout-ms=900"})
+                  .find("keepalive-interval-ms: must be below dead-timeout-ms (900)"),
               std::string::npos);
     EXPECT_NE(ClientError({"--interface=wlan0", mac, "--user=nobody"}).find("--user: unknown key"),
               std::string::npos)
@@ -335,6 +346,8 @@ TEST(DaemonConfig, CheckConfigPrintsTheEffectiveConfigWhichParsesBack)
               "allow-destinations = 0.0.0.0/0, ::/0\n"
               "log-level = info\n"
               "pcap = /tmp/x.pcap\n"
+              "dead-timeout-ms = 5000\n"
+              "keepalive-interval-ms = 1000\n"
               "user = \n");
     // What --check-config prints is itself a valid config file with the same meaning.
     const ServerConfig again = ParseServerConfig(ParseConfigText(l.out, "printed"));
