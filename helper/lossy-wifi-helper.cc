@@ -11,6 +11,7 @@
 #include "ns3/log.h"
 #include "ns3/mobility-helper.h"
 #include "ns3/mobility-model.h"
+#include "ns3/simulator.h"
 #include "ns3/ssid.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
@@ -169,7 +170,33 @@ LossyWifiHelper::Install(Ptr<Node> ap, NodeContainer stas)
     {
         AttachErrorModel(devices);
     }
+    m_guard = nullptr;
+    if (m_disassociationGuard)
+    {
+        if (Simulator::Now().IsZero())
+        {
+            m_guard = CreateObject<WifiDisassociationGuard>();
+            m_guard->Install(devices);
+        }
+        else
+        {
+            NS_LOG_WARN("devices installed after time 0: no WifiDisassociationGuard, so a "
+                        "de-association with expired MPDUs queued crashes ns-3 3.37");
+        }
+    }
     return devices;
+}
+
+void
+LossyWifiHelper::SetDisassociationGuard(bool enable)
+{
+    m_disassociationGuard = enable;
+}
+
+Ptr<WifiDisassociationGuard>
+LossyWifiHelper::GetDisassociationGuard() const
+{
+    return m_guard;
 }
 
 void

@@ -8,6 +8,7 @@
 #include "ns3/net-device-container.h"
 #include "ns3/node-container.h"
 #include "ns3/object-factory.h"
+#include "ns3/wifi-disassociation-guard.h"
 #include "ns3/yans-wifi-channel.h"
 #include "ns3/yans-wifi-helper.h"
 
@@ -60,6 +61,16 @@ class LossyWifiHelper
      */
     NetDeviceContainer Install(Ptr<Node> ap, NodeContainer stas);
 
+    /**
+     * Whether Install protects the stations with a WifiDisassociationGuard (default true),
+     * the workaround for ns-3 3.37's segfault when a station de-associates while a queue holds
+     * expired MPDUs. It changes nothing until a station's PHY is switched off. Turn it off
+     * only to reproduce the crash. Install must run at time 0 for the guard to be installed.
+     */
+    void SetDisassociationGuard(bool enable);
+    /// \return the guard the latest Install created (null if disabled or not installed yet)
+    Ptr<WifiDisassociationGuard> GetDisassociationGuard() const;
+
     /// Writes radiotap pcap files for `devices` with this prefix.
     void EnablePcap(const std::string& prefix, NetDeviceContainer devices);
 
@@ -87,6 +98,8 @@ class LossyWifiHelper
     bool m_useErrorModel;
     ObjectFactory m_errorModel;
     std::vector<Ptr<ErrorModel>> m_errorModels; //!< the models attached, for AssignStreams
+    bool m_disassociationGuard = true;          //!< install a WifiDisassociationGuard
+    Ptr<WifiDisassociationGuard> m_guard;       //!< the latest one installed
 };
 
 } // namespace ns3
