@@ -51,5 +51,7 @@ def build(bld):
                 obj.source.append('examples/harness/compare-scenario.cc')
             elif name != 'lhp-over-lossy-wifi':
                 obj.source.append('examples/harness/command-line-checks.cc')
+            if name.startswith('resoa-emu-'):
+                obj.source.append('examples/emu/emu-example-common.cc')
 
     bld.ns3_python_bindings()

@@ -22,8 +22,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdio>
-#include <iostream>
 
 namespace resoa
 {
@@ -50,24 +48,12 @@ class EmuRealClient : public ::testing::Test
   protected:
     void SetUp() override
     {
-        if (auto why = NetnsFixture::SkipReason())
+        if (auto why = EmuSkipReason({kExample, kClientdPath, kPreloadPath, kResoaRunPath},
+                                     {"curl", "python3", "sha256sum"}))
         {
             GTEST_SKIP() << *why;
         }
-        for (const std::string& p : {kExample, kClientdPath, kPreloadPath, kResoaRunPath})
-        {
-            if (!IsExecutable(p))
-            {
-                GTEST_SKIP() << p << " is not built";
-            }
-        }
-        if (auto missing = MissingProgram({"curl", "python3", "sha256sum"}))
-        {
-            GTEST_SKIP() << *missing << " is not installed";
-        }
-        dir = "/tmp/" + NetnsFixture::NamePrefix() + "emu-rc";
-        RunCommand({"rm", "-rf", dir});
-        RunCommand({"mkdir", "-p", dir + "/www"});
+        dir = MakeWorkDir("emu-rc", "www");
         client = net.AddNamespace("emu-rc-c");
         internet = net.AddNamespace("emu-rc-i");
         sim = net.AddNamespace("emu-rc-sim");
@@ -81,10 +67,7 @@ class EmuRealClient : public ::testing::Test
         clientd.reset();
         http.reset();
         emu.reset();
-        if (!dir.empty() && !std::getenv("RESOA_TEST_KEEP"))
-        {
-            RunCommand({"rm", "-rf", dir});
-        }
+        RemoveWorkDir(dir);
     }
 
     /// Starts the example; waits for both taps and the station's association.
@@ -102,54 +85,27 @@ class EmuRealClient : public ::testing::Test
         argv.insert(argv.end(), extra.begin(), extra.end());
         // A log per run: a new run must not find the last one's lines.
         emu.reset();
-        emu = std::make_unique<Background>(
-            sim, argv, dir + "/emu-" + std::to_string(++emuRuns) + ".log");
-        ASSERT_TRUE(emu->WaitFor("running in real time", 20)) << emu->Log();
-        for (const std::string& ns : {client, internet})
-        {
-            const std::string why = WaitForTap(ns, "emu0");
-            ASSERT_EQ(why, "") << "emu0 in " << ns << " did not come up\n" << emu->Log();
-        }
-        ASSERT_TRUE(emu->WaitFor("station associated", 10)) << emu->Log();
+        StartEmuExample(emu,
+                        sim,
+                        argv,
+                        dir + "/emu-" + std::to_string(++emuRuns) + ".log",
+                        {client, internet},
+                        true);
     }
 
     /// Stops the example (SIGTERM), checks it ended well and returns its report.
     EmuRunReport StopEmu()
     {
         const int status = emu->Stop();
-        const std::string log = emu->Log();
-        EXPECT_EQ(status, 0) << log;
-        EmuRunReport r = ParseEmuRunReport(log);
-        EXPECT_TRUE(r.found) << log;
-        EXPECT_GT(r.samples, 100u) << log;
-        EXPECT_EQ(r.associations, 1u) << log;
-        EXPECT_EQ(r.deassociations, 0u) << log;
-        const std::size_t summary = log.find("emu: ran");
-        std::cout << "[ emu      ] " << (summary == std::string::npos ? log : log.substr(summary))
-                  << std::flush;
-        ::testing::Test::RecordProperty("lag_max_ms", std::to_string(r.maxLagMs));
-        ::testing::Test::RecordProperty("lag_p99_ms", std::to_string(r.p99LagMs));
-        // The taps go with the example's descriptors.
-        EXPECT_NE(RunCommand({"ip", "-n", client, "link", "show", "emu0"}).exitCode, 0);
-        EXPECT_NE(RunCommand({"ip", "-n", internet, "link", "show", "emu0"}).exitCode, 0);
+        EmuRunReport r = CheckFinishedRun(status, emu->Log(), {client, internet});
+        EXPECT_EQ(r.associations, 1u) << emu->Log();
         return r;
     }
 
     /// python http.server on the internet namespace's tap address.
     void StartHttp()
     {
-        http = std::make_unique<Background>(internet,
-                                            std::vector<std::string>{"/usr/bin/python3",
-                                                                     "-u",
-                                                                     "-m",
-                                                                     "http.server",
-                                                                     "8080",
-                                                                     "--bind",
-                                                                     kInternet,
-                                                                     "--directory",
-                                                                     dir + "/www"},
-                                            dir + "/http.log");
-        ASSERT_TRUE(http->WaitFor("Serving HTTP")) << http->Log();
+        StartHttpServer(http, internet, kInternet, dir + "/www", dir + "/http.log");
     }
 
     /// resoa-clientd on the client's tap, towards the simulated server's MAC.
@@ -157,16 +113,8 @@ class EmuRealClient : public ::testing::Test
     {
         socket = dir + "/clientd.sock";
         clientd.reset();
-        clientd =
-            std::make_unique<Background>(client,
-                                         std::vector<std::string>{kClientdPath,
-                                                                  "--interface",
-                                                                  "emu0",
-                                                                  "--server-mac",
-                                                                  kServerMac,
-                                                                  "--unix-socket",
-                                                                  socket},
-                                         dir + "/clientd-" + std::to_string(emuRuns) + ".log");
+        clientd = StartEmuClientd(
+            client, kServerMac, socket, dir + "/clientd-" + std::to_string(emuRuns) + ".log");
         // The simulated ResoaServer answered the registration with its public address.
         ASSERT_TRUE(clientd->WaitFor("registered: errno 0, public address " + kPublic, 20))
             << clientd->Log() << "\n--- emu\n"
@@ -178,39 +126,23 @@ class EmuRealClient : public ::testing::Test
     {
         const std::string out = dir + "/got.bin";
         RunCommand({"rm", "-f", out});
+        std::vector<std::string> argv = ResoaRunPrefix(client, socket);
+        argv.insert(argv.end(),
+                    {"curl",
+                     "-sS",
+                     "--max-time",
+                     "60",
+                     "-o",
+                     out,
+                     "http://" + kInternet + ":8080/blob.bin"});
         const auto start = std::chrono::steady_clock::now();
-        CommandResult curl = RunCommand({"ip",
-                                         "netns",
-                                         "exec",
-                                         client,
-                                         "env",
-                                         "RESOA_CLIENTD_SOCKET=" + socket,
-                                         "RESOA_PRELOAD=" + kPreloadPath,
-                                         kResoaRunPath,
-                                         "curl",
-                                         "-sS",
-                                         "--max-time",
-                                         "60",
-                                         "-o",
-                                         out,
-                                         "http://" + kInternet + ":8080/blob.bin"});
+        CommandResult curl = RunCommand(argv);
         const double seconds = SecondsSince(start);
         EXPECT_EQ(curl.exitCode, 0) << curl.output << "\n--- emu\n"
                                     << emu->Log() << "\n--- clientd\n"
                                     << clientd->Log();
         EXPECT_EQ(Sha256Of(out), want) << what;
-        const double mbps = kFileSize * 8 / seconds / 1e6;
-        char line[200];
-        std::snprintf(line,
-                      sizeof(line),
-                      "[ transfer ] %s: %zu bytes in %.3f s = %.2f Mbit/s\n",
-                      what.c_str(),
-                      kFileSize,
-                      seconds,
-                      mbps);
-        std::cout << line << std::flush;
-        ::testing::Test::RecordProperty("transfer_seconds", std::to_string(seconds));
-        ::testing::Test::RecordProperty("throughput_mbps", std::to_string(mbps));
+        ReportTransfer(what, kFileSize, seconds);
         return seconds;
     }
 
@@ -232,17 +164,7 @@ class EmuRealClient : public ::testing::Test
         EmuRunReport r = StopEmu();
         EXPECT_EQ(r.lhpAccepted, 1u);
         EXPECT_GE(r.socketsOpened, 1u);
-        const double rate = std::stod(loss);
-        if (rate == 0)
-        {
-            EXPECT_EQ(r.dataSeen, 0u); // no loss model at all
-        }
-        else
-        {
-            ASSERT_GT(r.dataSeen, 500u);
-            EXPECT_NEAR(static_cast<double>(r.dataCorrupted) / r.dataSeen, rate, 0.03)
-                << r.dataCorrupted << "/" << r.dataSeen;
-        }
+        ExpectLossRate(r, std::stod(loss), 500);
     }
 
     NetnsFixture net;

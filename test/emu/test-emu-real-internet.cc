@@ -89,21 +89,11 @@ class EmuRealInternet : public ::testing::Test
   protected:
     void SetUp() override
     {
-        if (auto why = NetnsFixture::SkipReason())
+        if (auto why = EmuSkipReason({kExample}, {"python3", "sha256sum"}))
         {
             GTEST_SKIP() << *why;
         }
-        if (!IsExecutable(kExample))
-        {
-            GTEST_SKIP() << kExample << " is not built";
-        }
-        if (auto missing = MissingProgram({"python3", "sha256sum"}))
-        {
-            GTEST_SKIP() << *missing << " is not installed";
-        }
-        dir = "/tmp/" + NetnsFixture::NamePrefix() + "emu-ri";
-        RunCommand({"rm", "-rf", dir});
-        RunCommand({"mkdir", "-p", dir + "/got"});
+        dir = MakeWorkDir("emu-ri", "got");
         internet = net.AddNamespace("emu-ri-i");
         sim = net.AddNamespace("emu-ri-sim");
     }
@@ -112,10 +102,7 @@ class EmuRealInternet : public ::testing::Test
     {
         emu.reset();
         sink.reset();
-        if (!dir.empty() && !std::getenv("RESOA_TEST_KEEP"))
-        {
-            RunCommand({"rm", "-rf", dir});
-        }
+        RemoveWorkDir(dir);
     }
 
     /// The real server, on every address of the internet namespace (its tap comes later).
@@ -141,30 +128,17 @@ class EmuRealInternet : public ::testing::Test
                                          "--max-lag=" + kMaxLagMs,
                                          "--seed=7"};
         argv.insert(argv.end(), extra.begin(), extra.end());
-        emu = std::make_unique<Background>(sim, argv, dir + "/emu.log");
-        ASSERT_TRUE(emu->WaitFor("running in real time", 20)) << emu->Log();
-        ASSERT_EQ(WaitForTap(internet, "emu0"), "") << emu->Log();
+        StartEmuExample(emu, sim, argv, dir + "/emu.log", {internet}, false);
     }
 
     /// Checks the end of a run that exited with \p status, and returns its report.
     EmuRunReport CheckRun(int status, uint32_t stations)
     {
         const std::string log = emu->Log();
-        EXPECT_EQ(status, 0) << log << "\n--- sink\n" << sink->Log();
-        EmuRunReport r = ParseEmuRunReport(log);
-        EXPECT_TRUE(r.found) << log;
-        EXPECT_GT(r.samples, 100u) << log;
+        EmuRunReport r = CheckFinishedRun(status, log, {internet}, "\n--- sink\n" + sink->Log());
         EXPECT_EQ(r.associations, stations) << log;
-        EXPECT_EQ(r.deassociations, 0u) << log;
         EXPECT_EQ(r.lhpAccepted, stations) << log;
         EXPECT_EQ(r.socketsOpened, stations) << log;
-        const std::size_t summary = log.find("emu: ran");
-        std::cout << "[ emu      ] " << (summary == std::string::npos ? log : log.substr(summary))
-                  << std::flush;
-        ::testing::Test::RecordProperty("lag_max_ms", std::to_string(r.maxLagMs));
-        ::testing::Test::RecordProperty("lag_p99_ms", std::to_string(r.p99LagMs));
-        EXPECT_NE(RunCommand({"ip", "-n", internet, "link", "show", "emu0"}).exitCode, 0)
-            << "the tap outlived the example";
         return r;
     }
 
@@ -263,15 +237,7 @@ class EmuRealInternetPattern : public EmuRealInternet
         std::cout << "[ transfer ] whole run (wall, process start to exit): " << seconds << " s\n"
                   << std::flush;
         ::testing::Test::RecordProperty("run_seconds", std::to_string(seconds));
-        if (loss != "0")
-        {
-            ASSERT_GT(r.dataSeen, 500u);
-            EXPECT_NEAR(static_cast<double>(r.dataCorrupted) / r.dataSeen, std::stod(loss), 0.03);
-        }
-        else
-        {
-            EXPECT_EQ(r.dataSeen, 0u);
-        }
+        ExpectLossRate(r, std::stod(loss), 500);
     }
 };
 

@@ -19,6 +19,7 @@
  * root, curl and python3; reported as skipped without them. Transfer times, throughput and the
  * real-time lag of every run are printed and recorded as test properties.
  */
+#include "emu-test-support.h"
 #include "mac-address.h"
 #include "netns-fixture.h"
 #include "packet-link.h"
@@ -29,10 +30,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <iostream>
-#include <regex>
-#include <sstream>
-#include <thread>
 
 namespace resoa
 {
@@ -42,10 +39,8 @@ namespace
 {
 
 const std::string kExample = RESOA_EMU_EXAMPLE_PATH;
-const std::string kClientdPath = RESOA_CLIENTD_PATH;
 const std::string kServerdPath = RESOA_SERVERD_PATH;
 const std::string kPreloadPath = RESOA_PRELOAD_PATH;
-const std::string kResoaRunPath = RESOA_RUN_PATH;
 
 const std::string kClientMac = "02:00:00:e0:00:01";
 const std::string kServerMac = "02:00:00:e0:00:02";
@@ -59,82 +54,17 @@ const std::string kServerTcp = "10.99.0.1";
 const std::string kMaxLagMs = "2000";
 constexpr std::size_t kFileSize = 2 * 1024 * 1024 + 4321;
 
-/// The numbers the example prints at the end.
-struct EmuReport
-{
-    bool found = false;
-    uint64_t samples = 0;
-    double maxLagMs = -1;
-    double p99LagMs = -1;
-    uint64_t clientToAir = 0;   //!< frames the client side relayed from its tap
-    uint64_t serverToAir = 0;   //!< frames the server side relayed from its tap
-    uint64_t dataCorrupted = 0; //!< data frames the loss model corrupted (both PHYs)
-    uint64_t dataSeen = 0;      //!< data frames the loss model saw
-    uint32_t deassociations = 0;
-};
-
-EmuReport
-ParseReport(const std::string& log)
-{
-    EmuReport r;
-    std::smatch m;
-    if (std::regex_search(
-            log,
-            m,
-            std::regex(
-                R"(realtime lag: samples (\d+) period \S+ ms max ([0-9.]+) ms .* p99 ([0-9.]+) ms)")))
-    {
-        r.found = true;
-        r.samples = std::stoull(m[1]);
-        r.maxLagMs = std::stod(m[2]);
-        r.p99LagMs = std::stod(m[3]);
-    }
-    if (std::regex_search(log, m, std::regex(R"(client side [^:]*: A->B (\d+) frames)")))
-    {
-        r.clientToAir = std::stoull(m[1]);
-    }
-    if (std::regex_search(log, m, std::regex(R"(server side [^:]*: A->B (\d+) frames)")))
-    {
-        r.serverToAir = std::stoull(m[1]);
-    }
-    const std::regex corrupted(R"(corrupted data (\d+)/(\d+))");
-    auto it = std::sregex_iterator(log.begin(), log.end(), corrupted);
-    for (; it != std::sregex_iterator(); ++it)
-    {
-        r.dataCorrupted += std::stoull((*it)[1]);
-        r.dataSeen += std::stoull((*it)[2]);
-    }
-    if (std::regex_search(log, m, std::regex(R"(de-associations (\d+))")))
-    {
-        r.deassociations = std::stoul(m[1]);
-    }
-    return r;
-}
-
 /// client, server and internet namespaces, and the example between client and server.
 class EmuWifiHop : public ::testing::Test
 {
   protected:
     void SetUp() override
     {
-        if (auto why = NetnsFixture::SkipReason())
+        if (auto why = EmuSkipReason({kExample, kPreloadPath}, {"curl", "python3", "sha256sum"}))
         {
             GTEST_SKIP() << *why;
         }
-        for (const std::string& p : {kExample, kServerdPath, kClientdPath, kPreloadPath})
-        {
-            if (!IsExecutable(p))
-            {
-                GTEST_SKIP() << p << " is not built";
-            }
-        }
-        if (auto missing = MissingProgram({"curl", "python3", "sha256sum"}))
-        {
-            GTEST_SKIP() << *missing << " is not installed";
-        }
-        dir = "/tmp/" + NetnsFixture::NamePrefix() + "emu";
-        RunCommand({"rm", "-rf", dir});
-        RunCommand({"mkdir", "-p", dir + "/www"});
+        dir = MakeWorkDir("emu", "www");
         client = net.AddNamespace("emu-c");
         server = net.AddNamespace("emu-s");
         internet = net.AddNamespace("emu-i");
@@ -154,10 +84,7 @@ class EmuWifiHop : public ::testing::Test
         serverd.reset();
         http.reset();
         emu.reset();
-        if (!dir.empty() && !std::getenv("RESOA_TEST_KEEP"))
-        {
-            RunCommand({"rm", "-rf", dir});
-        }
+        RemoveWorkDir(dir);
     }
 
     /// Starts the example with \p extra options; waits for both taps and the association.
@@ -171,72 +98,14 @@ class EmuWifiHop : public ::testing::Test
                                          "--max-lag=" + kMaxLagMs,
                                          "--seed=7"};
         argv.insert(argv.end(), extra.begin(), extra.end());
-        emu = std::make_unique<Background>(sim, argv, dir + "/emu.log");
-        ASSERT_TRUE(emu->WaitFor("running in real time", 20)) << emu->Log();
-        ASSERT_NO_FATAL_FAILURE(WaitForTap(client));
-        ASSERT_NO_FATAL_FAILURE(WaitForTap(server));
-        ASSERT_TRUE(emu->WaitFor("station associated", 10)) << emu->Log();
-    }
-
-    /**
-     * Waits until the tap in \p ns can carry frames: carrier on (LOWER_UP: the example holds
-     * its descriptor) and a qdisc attached (not "noop": until the kernel's link watcher ran,
-     * frames sent on it vanish). A tap's operstate stays UNKNOWN, so NetnsFixture::WaitUntilUp
-     * (which wants "state UP", as a veth shows) does not fit.
-     */
-    void WaitForTap(const std::string& ns)
-    {
-        std::string state;
-        const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (std::chrono::steady_clock::now() < end)
-        {
-            state = net.Ip(ns, {"-o", "link", "show", "dev", "emu0"});
-            if (state.find("LOWER_UP") != std::string::npos &&
-                state.find("qdisc noop") == std::string::npos)
-            {
-                return;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        FAIL() << "emu0 in " << ns << " did not come up: " << state;
+        StartEmuExample(emu, sim, argv, dir + "/emu.log", {client, server}, true);
     }
 
     /// Stops the example (SIGTERM), checks it ended well and returns its report.
-    EmuReport StopEmu()
+    EmuRunReport StopEmu()
     {
         const int status = emu->Stop();
-        const std::string log = emu->Log();
-        EXPECT_EQ(status, 0) << log;
-        EmuReport r = ParseReport(log);
-        EXPECT_TRUE(r.found) << log;
-        EXPECT_GT(r.samples, 100u) << log;
-        EXPECT_EQ(r.deassociations, 0u) << log;
-        const std::size_t summary = log.find("emu: ran");
-        std::cout << "[ emu      ] " << (summary == std::string::npos ? log : log.substr(summary))
-                  << std::flush;
-        ::testing::Test::RecordProperty("lag_max_ms", std::to_string(r.maxLagMs));
-        ::testing::Test::RecordProperty("lag_p99_ms", std::to_string(r.p99LagMs));
-        // The taps go with the example's descriptors.
-        EXPECT_NE(RunCommand({"ip", "-n", client, "link", "show", "emu0"}).exitCode, 0);
-        EXPECT_NE(RunCommand({"ip", "-n", server, "link", "show", "emu0"}).exitCode, 0);
-        return r;
-    }
-
-    /// Starts the http server in \p ns on \p address.
-    void StartHttp(const std::string& ns, const std::string& address)
-    {
-        http = std::make_unique<Background>(ns,
-                                            std::vector<std::string>{"/usr/bin/python3",
-                                                                     "-u",
-                                                                     "-m",
-                                                                     "http.server",
-                                                                     "8080",
-                                                                     "--bind",
-                                                                     address,
-                                                                     "--directory",
-                                                                     dir + "/www"},
-                                            dir + "/http.log");
-        ASSERT_TRUE(http->WaitFor("Serving HTTP")) << http->Log();
+        return CheckFinishedRun(status, emu->Log(), {client, server});
     }
 
     /// Runs curl (\p prefix: how to run it), checks the hash, reports time and throughput.
@@ -247,22 +116,10 @@ class EmuWifiHop : public ::testing::Test
         argv.insert(argv.end(), {"curl", "-sS", "--max-time", "90", "-o", out, url});
         const auto start = std::chrono::steady_clock::now();
         CommandResult curl = RunCommand(argv);
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const double seconds = SecondsSince(start);
         ASSERT_EQ(curl.exitCode, 0) << curl.output << "\n--- emu\n" << emu->Log() << Logs();
         EXPECT_EQ(Sha256Of(out), want) << Logs();
-        const double mbps = kFileSize * 8 / seconds / 1e6;
-        char line[200];
-        std::snprintf(line,
-                      sizeof(line),
-                      "[ transfer ] %s: %zu bytes in %.3f s = %.2f Mbit/s\n",
-                      what,
-                      kFileSize,
-                      seconds,
-                      mbps);
-        std::cout << line << std::flush;
-        ::testing::Test::RecordProperty("transfer_seconds", std::to_string(seconds));
-        ::testing::Test::RecordProperty("throughput_mbps", std::to_string(mbps));
+        ReportTransfer(what, kFileSize, seconds);
     }
 
     /// serverd on the server's tap, clientd on the client's; waits for the registration.
@@ -275,15 +132,7 @@ class EmuWifiHop : public ::testing::Test
             dir + "/serverd.log");
         ASSERT_TRUE(serverd->WaitFor("up on emu0")) << serverd->Log();
         socket = dir + "/clientd.sock";
-        clientd = std::make_unique<Background>(client,
-                                               std::vector<std::string>{kClientdPath,
-                                                                        "--interface",
-                                                                        "emu0",
-                                                                        "--server-mac",
-                                                                        kServerMac,
-                                                                        "--unix-socket",
-                                                                        socket},
-                                               dir + "/clientd.log");
+        clientd = StartEmuClientd(client, kServerMac, socket, dir + "/clientd.log");
         ASSERT_TRUE(clientd->WaitFor("registered: errno 0, public address " + kPublic, 20))
             << clientd->Log() << serverd->Log() << emu->Log();
     }
@@ -295,27 +144,21 @@ class EmuWifiHop : public ::testing::Test
         // The client really has no IPv4 address.
         EXPECT_EQ(net.Ip(client, {"-4", "addr", "show", "dev", "emu0"}).find("inet"),
                   std::string::npos);
-        ASSERT_NO_FATAL_FAILURE(StartHttp(internet, kInternet));
+        ASSERT_NO_FATAL_FAILURE(
+            StartHttpServer(http, internet, kInternet, dir + "/www", dir + "/http.log"));
         ASSERT_NO_FATAL_FAILURE(StartResoa());
-        ASSERT_NO_FATAL_FAILURE(Fetch({"ip",
-                                       "netns",
-                                       "exec",
-                                       client,
-                                       "env",
-                                       "RESOA_CLIENTD_SOCKET=" + socket,
-                                       "RESOA_PRELOAD=" + kPreloadPath,
-                                       kResoaRunPath},
+        ASSERT_NO_FATAL_FAILURE(Fetch(ResoaRunPrefix(client, socket),
                                       "http://" + kInternet + ":8080/blob.bin",
                                       ("ReSoA curl, " + loss + " frame loss").c_str()));
         // The internet saw the server's public address.
         EXPECT_TRUE(http->WaitFor(kPublic + " - -", 2)) << http->Log();
         EXPECT_EQ(clientd->Stop(), 0) << clientd->Log();
         serverd.reset();
-        EmuReport r = StopEmu();
+        EmuRunReport r = StopEmu();
         // LHP frames crossed: the file's frames one way, the acks and requests the other.
         EXPECT_GT(r.serverToAir, kFileSize / 1500);
         EXPECT_GT(r.clientToAir, 10u);
-        CheckLoss(r, std::stod(loss));
+        ExpectLossRate(r, std::stod(loss), 1000);
     }
 
     /// Kernel TCP end to end at \p loss: addresses on both taps, curl in the client.
@@ -327,30 +170,16 @@ class EmuWifiHop : public ::testing::Test
                                           "--server-ip=" + kServerTcp + "/24"}));
         EXPECT_NE(net.Ip(client, {"-4", "addr", "show", "dev", "emu0"}).find(kClientTcp),
                   std::string::npos);
-        ASSERT_NO_FATAL_FAILURE(StartHttp(server, kServerTcp));
+        ASSERT_NO_FATAL_FAILURE(
+            StartHttpServer(http, server, kServerTcp, dir + "/www", dir + "/http.log"));
         ASSERT_NO_FATAL_FAILURE(Fetch({"ip", "netns", "exec", client},
                                       "http://" + kServerTcp + ":8080/blob.bin",
                                       ("kernel TCP curl, " + loss + " frame loss").c_str()));
         EXPECT_TRUE(http->WaitFor(kClientTcp + " - -", 2)) << http->Log();
         http.reset();
-        EmuReport r = StopEmu();
+        EmuRunReport r = StopEmu();
         EXPECT_GT(r.serverToAir, kFileSize / 1500);
-        CheckLoss(r, std::stod(loss));
-    }
-
-    /// The loss model really hit data frames at about the rate asked for.
-    void CheckLoss(const EmuReport& r, double loss)
-    {
-        if (loss == 0)
-        {
-            // No loss model at all (the MAC still loses attempts to collisions).
-            EXPECT_EQ(r.dataSeen, 0u);
-            EXPECT_EQ(r.dataCorrupted, 0u);
-            return;
-        }
-        ASSERT_GT(r.dataSeen, 1000u);
-        const double rate = static_cast<double>(r.dataCorrupted) / r.dataSeen;
-        EXPECT_NEAR(rate, loss, 0.03) << r.dataCorrupted << "/" << r.dataSeen;
+        ExpectLossRate(r, std::stod(loss), 1000);
     }
 
     std::string Logs() const
@@ -429,7 +258,7 @@ TEST_F(EmuWifiHop, RawFramesOfAnyEtherTypeCrossWithTheirAddresses)
         ExpectFramesCross(s, c, realnet::kBroadcastMac, 5, std::string(what) + " broadcast");
         ExpectFramesCross(c, s, realnet::kBroadcastMac, 5, std::string(what) + " broadcast up");
     }
-    EmuReport r = StopEmu();
+    EmuRunReport r = StopEmu();
     EXPECT_GE(r.clientToAir, 90u);
     EXPECT_GE(r.serverToAir, 90u);
 }
@@ -462,7 +291,7 @@ TEST_F(EmuWifiHop, LagBoundFailsTheRun)
     EXPECT_EQ(emu->Wait(10), 3) << emu->Log();
     const std::string log = emu->Log();
     EXPECT_NE(log.find("exceeded --max-lag=0.010 ms"), std::string::npos) << log;
-    EXPECT_TRUE(ParseReport(log).found) << log;
+    EXPECT_TRUE(ParseEmuRunReport(log).found) << log;
 }
 
 TEST(EmuWifiHopCommandLine, RefusesMissingNamespacesAndBadOptions)
