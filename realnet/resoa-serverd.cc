@@ -8,6 +8,7 @@
  * kShutdownGrace for the closes to be answered, and exit 0. SIGHUP re-reads the config
  * (file and flags as given at start): log-level, allow-mac, allow-listen, allow-bind-ports
  * and allow-destinations apply at once; the others need a restart, which is logged.
+ * SIGUSR1 logs every counter (what was dropped, refused, carried); so does stopping.
  */
 #include "daemon-config.h"
 #include "event-loop.h"
@@ -17,6 +18,7 @@
 #include "privileges.h"
 #include "server-loop.h"
 #include "server-policy.h"
+#include "server-stats.h"
 
 #include <arpa/inet.h>
 #include <linux/capability.h>
@@ -181,6 +183,7 @@ main(int argc, char** argv)
         };
         loop.OnSignal(SIGTERM, stop);
         loop.OnSignal(SIGINT, stop);
+        loop.OnSignal(SIGUSR1, [&](int) { log.Info("stats: " + FormatServerStats(server)); });
         loop.OnSignal(
             SIGHUP,
             [&](int)
@@ -219,6 +222,7 @@ main(int argc, char** argv)
         }
         log.Info("stopped; " + std::to_string(server.SessionCount()) +
                  " session(s) did not answer the close");
+        log.Info("stats: " + FormatServerStats(server));
         if (pcap)
         {
             pcap->Flush();

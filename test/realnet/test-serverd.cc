@@ -184,6 +184,13 @@ TEST(Serverd, SighupReloadsPolicyAndSigtermClosesSessions)
     ASSERT_TRUE(client.RunUntil([&] { return client.FindEvent(b, Kind::ListenDone).has_value(); }));
     EXPECT_EQ(client.FindEvent(b, Kind::ListenDone)->error, EACCES);
 
+    // SIGUSR1 logs the counters: two sockets made, one policy refusal is not an EP error.
+    daemon.Signal(SIGUSR1);
+    ASSERT_TRUE(client.RunUntil([&] { return daemon.LogHas("stats: sessions=1 "); }))
+        << daemon.Log();
+    EXPECT_TRUE(daemon.LogHas(" ep_sockets_created=2 ")) << daemon.Log();
+    EXPECT_TRUE(daemon.LogHas(" lhp_bad_frames=0 ")) << daemon.Log();
+
     // SIGTERM: the LHP connection is closed in order (the client sees Closed, not a
     // timeout), and the daemon exits 0.
     daemon.Signal(SIGTERM);
@@ -193,6 +200,7 @@ TEST(Serverd, SighupReloadsPolicyAndSigtermClosesSessions)
     EXPECT_EQ(daemon.WaitExit(std::chrono::seconds(5)), 0) << daemon.Log();
     EXPECT_TRUE(daemon.LogHas("SIGTERM: closing 1 session(s)")) << daemon.Log();
     EXPECT_TRUE(daemon.LogHas("stopped; 0 session(s)")) << daemon.Log();
+    EXPECT_TRUE(daemon.LogHas("stats: sessions=0 sessions_up=1 sessions_down=1 ")) << daemon.Log();
     std::remove(configPath.c_str());
 }
 
