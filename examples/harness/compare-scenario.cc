@@ -486,7 +486,8 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
     access.SetStaCount(c.clients);
     access.SetStaInternet(!resoa);
     access.SetLinkRate(c.linkRate);
-    access.SetLinkDelay(MilliSeconds(c.rttMs / 2));
+    // Microsecond resolution: MilliSeconds() would truncate a fractional one-way delay.
+    access.SetLinkDelay(MicroSeconds(static_cast<int64_t>(std::llround(c.rttMs * 500.0))));
     access.Wifi().SetMacRetries(macRetries);
     std::vector<double> distances = ParseNumbers(c.distances);
     if (!distances.empty())
