@@ -39,6 +39,7 @@ sys.path.insert(0, HERE)
 import ebench_report  # noqa: E402
 import ebench_topology as et  # noqa: E402
 from ebench_topology import EmuTopology  # noqa: E402
+import rbench_topology  # noqa: E402  (on the path since ebench_topology)
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 SYSTEMS = ("resoa", "tcp")
@@ -237,10 +238,8 @@ class Bench:
         b = args.build_dir
         self.example = os.path.join(b, "examples", "resoa-emu-wifi-hop")
         self.compare = os.path.join(b, "examples", "resoa-compare")
-        self.serverd = os.path.join(b, "realnet", "resoa-serverd")
-        self.clientd = os.path.join(b, "realnet", "resoa-clientd")
-        self.preload = os.path.join(b, "realnet", "libresoa-preload.so")
-        self.resoa_run = os.path.join(b, "realnet", "resoa-run")
+        self.serverd, self.clientd, self.preload, self.resoa_run = (
+            rbench_topology.daemon_binaries(b))
         self.www = os.path.join(workdir, "www")
         self.socket = os.path.join(workdir, "clientd.sock")
         self.logs = os.path.join(workdir, "logs")

@@ -102,10 +102,8 @@ class Bench:
         self.workdir = workdir
         b = args.build_dir
         self.load = os.path.join(b, "bench", "realnet-load")
-        self.serverd = os.path.join(b, "realnet", "resoa-serverd")
-        self.clientd = os.path.join(b, "realnet", "resoa-clientd")
-        self.preload = os.path.join(b, "realnet", "libresoa-preload.so")
-        self.resoa_run = os.path.join(b, "realnet", "resoa-run")
+        self.serverd, self.clientd, self.preload, self.resoa_run = (
+            rbench_topology.daemon_binaries(b))
         self.socket = os.path.join(workdir, "clientd.sock")
         self.target = "%s:%d" % (rbench_topology.INTERNET_ADDRESS, PORT)
         self.daemons = {}

@@ -27,6 +27,13 @@ CLIENT_MAC = "02:00:00:bb:00:01"
 PREFIX = "rbench-"
 
 
+def daemon_binaries(build_dir):
+    """Paths of resoa-serverd, resoa-clientd, the LD_PRELOAD shim and resoa-run in a build."""
+    realnet = os.path.join(build_dir, "realnet")
+    return (os.path.join(realnet, "resoa-serverd"), os.path.join(realnet, "resoa-clientd"),
+            os.path.join(realnet, "libresoa-preload.so"), os.path.join(realnet, "resoa-run"))
+
+
 def run(argv, check=True, timeout=30, input_text=None):
     """Runs argv (no shell); returns stdout+stderr. Raises with the output if check fails."""
     p = subprocess.run(argv, input=input_text, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
