@@ -40,6 +40,13 @@ AccessNetworkHelper::SetLinkRate(const std::string& rate)
 }
 
 void
+AccessNetworkHelper::SetStationDistances(const std::vector<double>& meters)
+{
+    m_stas = meters.size();
+    m_wifi.SetStationDistances(meters, true, true);
+}
+
+void
 AccessNetworkHelper::SetLinkDelay(Time oneWay)
 {
     m_delay = oneWay;

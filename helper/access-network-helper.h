@@ -11,6 +11,7 @@
 #include "ns3/nstime.h"
 
 #include <string>
+#include <vector>
 
 namespace ns3
 {
@@ -47,6 +48,12 @@ class AccessNetworkHelper
     AccessNetworkHelper();
 
     void SetStaCount(uint32_t n);
+    /**
+     * A multi-rate cell in one call: one STA per entry, STA i at `meters[i]` from the AP,
+     * log-distance path loss with Nakagami fading and Minstrel rate control (see
+     * LossyWifiHelper::SetStationDistances). Sets the STA count.
+     */
+    void SetStationDistances(const std::vector<double>& meters);
     void SetStaInternet(bool enable);
     void SetLinkRate(const std::string& rate);
     void SetLinkDelay(Time oneWay);

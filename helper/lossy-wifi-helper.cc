@@ -105,6 +105,7 @@ LossyWifiHelper::SetDistance(double meters, bool nakagami, bool minstrel)
 {
     NS_ABORT_MSG_IF(meters <= 0, "distance must be positive, got " << meters);
     m_distance = meters;
+    m_positions.clear();
     m_nakagami = nakagami;
     m_minstrel = minstrel;
     if (nakagami)
@@ -116,9 +117,44 @@ LossyWifiHelper::SetDistance(double meters, bool nakagami, bool minstrel)
     }
 }
 
+void
+LossyWifiHelper::SetStationDistances(const std::vector<double>& meters,
+                                     bool nakagami,
+                                     bool minstrel)
+{
+    std::vector<Vector> positions;
+    for (std::size_t i = 0; i < meters.size(); ++i)
+    {
+        NS_ABORT_MSG_IF(meters[i] <= 0,
+                        "station " << i << ": distance must be positive, got " << meters[i]);
+        double angle = 2 * M_PI * i / meters.size();
+        positions.emplace_back(meters[i] * std::cos(angle), meters[i] * std::sin(angle), 0);
+    }
+    SetStationPositions(positions, nakagami, minstrel);
+}
+
+void
+LossyWifiHelper::SetStationPositions(const std::vector<Vector>& positions,
+                                     bool nakagami,
+                                     bool minstrel)
+{
+    NS_ABORT_MSG_IF(positions.empty(), "no station positions");
+    double farthest = 0;
+    for (const auto& p : positions)
+    {
+        farthest = std::max(farthest, p.GetLength());
+    }
+    NS_ABORT_MSG_IF(farthest <= 0, "every station is at the AP's position");
+    SetDistance(farthest, nakagami, minstrel);
+    m_positions = positions;
+}
+
 NetDeviceContainer
 LossyWifiHelper::Install(Ptr<Node> ap, NodeContainer stas)
 {
+    NS_ABORT_MSG_IF(!m_positions.empty() && m_positions.size() != stas.GetN(),
+                    "LossyWifiHelper: " << m_positions.size() << " station positions for "
+                                        << stas.GetN() << " stations");
     WifiHelper wifi;
     wifi.SetStandard(WIFI_STANDARD_80211a);
     if (m_minstrel)
@@ -159,9 +195,16 @@ LossyWifiHelper::Install(Ptr<Node> ap, NodeContainer stas)
         }
         MobilityHelper mobility;
         Ptr<ListPositionAllocator> pos = CreateObject<ListPositionAllocator>();
-        double angle = i == 0 ? 0.0 : 2 * M_PI * (i - 1) / std::max<uint32_t>(1, stas.GetN());
-        double radius = i == 0 ? 0.0 : m_distance;
-        pos->Add(Vector(radius * std::cos(angle), radius * std::sin(angle), 0));
+        if (i > 0 && !m_positions.empty())
+        {
+            pos->Add(m_positions[i - 1]);
+        }
+        else
+        {
+            double angle = i == 0 ? 0.0 : 2 * M_PI * (i - 1) / std::max<uint32_t>(1, stas.GetN());
+            double radius = i == 0 ? 0.0 : m_distance;
+            pos->Add(Vector(radius * std::cos(angle), radius * std::sin(angle), 0));
+        }
         mobility.SetPositionAllocator(pos);
         mobility.SetMobilityModel("ns3::ConstantPositionMobilityModel");
         mobility.Install(node);

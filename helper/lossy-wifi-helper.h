@@ -8,6 +8,7 @@
 #include "ns3/net-device-container.h"
 #include "ns3/node-container.h"
 #include "ns3/object-factory.h"
+#include "ns3/vector.h"
 #include "ns3/wifi-disassociation-guard.h"
 #include "ns3/yans-wifi-channel.h"
 #include "ns3/yans-wifi-helper.h"
@@ -53,6 +54,18 @@ class LossyWifiHelper
      * instead of constant rates (if `minstrel`). The frame-loss models still apply on top.
      */
     void SetDistance(double meters, bool nakagami, bool minstrel);
+    /**
+     * A multi-rate cell: station i at `meters[i]` from the AP (spread on a circle around it),
+     * with the same channel choices as SetDistance. Install then needs exactly one distance
+     * per station.
+     */
+    void SetStationDistances(const std::vector<double>& meters, bool nakagami, bool minstrel);
+    /**
+     * Station i at `positions[i]` (the AP stays at the origin); the channel is chosen as by
+     * SetDistance. Install then needs exactly one position per station. Nodes that already
+     * have a mobility model keep it.
+     */
+    void SetStationPositions(const std::vector<Vector>& positions, bool nakagami, bool minstrel);
 
     /**
      * Installs the AP on `ap` and a STA device on each of `stas`, and gives every node without
@@ -93,6 +106,7 @@ class LossyWifiHelper
     uint32_t m_macRetries;
     std::string m_ssid;
     double m_distance = 5.0;
+    std::vector<Vector> m_positions; //!< per-station positions (empty: all at m_distance)
     bool m_nakagami = false;
     bool m_minstrel = false;
     bool m_useErrorModel;

@@ -7,6 +7,7 @@
 #include "ns3/resoa-client.h"
 #include "ns3/resoa-server.h"
 
+#include "ns3/ipv4-address.h"
 #include "ns3/lhp-helper.h"
 #include "ns3/net-device-container.h"
 #include "ns3/nstime.h"
@@ -46,6 +47,21 @@ class ResoaHelper
     Ptr<ResoaClient> InstallClient(Ptr<NetDevice> device,
                                    const Address& serverLhpAddress,
                                    Time start = Seconds(0)) const;
+    /**
+     * A 1-to-1 client in one call: the client on `device` gets `publicAddress` as its own
+     * Internet address. This adds `publicAddress` to the server node's interface whose subnet
+     * contains it (or to `publicInterface`, if given, as a /32), puts it in the server's pool,
+     * lets the server offer 1-to-1 (AllowOneToOne), and makes the client ask for exactly that
+     * address. Other clients of the same server keep their own mode (mixed modes). Call it
+     * before the simulation starts; reaching `publicAddress` from the Internet is the
+     * topology's job (an address in the server's wired subnet needs nothing more).
+     */
+    Ptr<ResoaClient> InstallClientOneToOne(Ptr<NetDevice> device,
+                                           Ptr<ResoaServer> server,
+                                           const Address& serverLhpAddress,
+                                           Ipv4Address publicAddress,
+                                           Time start = Seconds(0),
+                                           int32_t publicInterface = -1) const;
     /// Clients on each device, spread round-robin over the servers (load sharing).
     std::vector<Ptr<ResoaClient>> InstallClients(NetDeviceContainer devices,
                                                  const std::vector<Address>& servers,

@@ -147,6 +147,8 @@ ResoaServer::AddLhp(Ptr<LhpProtocol> lhp)
 void
 ResoaServer::AddPoolAddress(Ipv4Address address)
 {
+    // The engine copies the pool when the application starts.
+    NS_ABORT_MSG_IF(m_engine, "ResoaServer: pool addresses must be added before the server starts");
     m_pool.push_back(address);
 }
 

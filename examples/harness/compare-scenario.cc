@@ -7,12 +7,12 @@
 
 #include "ns3/access-network-helper.h"
 #include "ns3/applications-module.h"
+#include "ns3/comparison-topology-helper.h"
 #include "ns3/core-module.h"
 #include "ns3/data-frame-error-model.h"
 #include "ns3/gilbert-elliott-error-model.h"
 #include "ns3/internet-module.h"
 #include "ns3/mobility-model.h"
-#include "ns3/napt-helper.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-helper.h"
 #include "ns3/wifi-association-monitor.h"
@@ -482,9 +482,12 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
     const bool resoa = c.system == "resoa";
     const bool limit = c.system == "limit";
 
-    AccessNetworkHelper access;
+    // The topology users get from ComparisonTopologyHelper; the limit's UDP runs over the
+    // routed one.
+    ComparisonTopologyHelper topology;
+    topology.SetSystem(limit ? "tcp" : c.system);
+    AccessNetworkHelper& access = topology.Access();
     access.SetStaCount(c.clients);
-    access.SetStaInternet(!resoa);
     access.SetLinkRate(c.linkRate);
     // Microsecond resolution: MilliSeconds() would truncate a fractional one-way delay.
     access.SetLinkDelay(MicroSeconds(static_cast<int64_t>(std::llround(c.rttMs * 500.0))));
@@ -492,8 +495,7 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
     std::vector<double> distances = ParseNumbers(c.distances);
     if (!distances.empty())
     {
-        access.Wifi().SetDistance(
-            *std::max_element(distances.begin(), distances.end()), true, true);
+        access.SetStationDistances(distances); // the multi-rate cell
     }
     else if (c.distance > 0)
     {
@@ -505,7 +507,8 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
     {
         ConfigureSharedLoss(c, access.Wifi(), fadeModels);
     }
-    AccessNetwork net = access.Build(100);
+    ComparisonTopology built = topology.Build(100);
+    const AccessNetwork& net = built.net;
     std::vector<Ptr<ErrorModel>> perPhyModels;
     if (perPhy)
     {
@@ -530,35 +533,15 @@ RunOnce(const CompareConfig& c, uint32_t macRetries)
                                 });
         }
     }
-    // Multi-rate cell: each STA at its own distance, spread on a circle around the AP (the
-    // helper places them all at one distance; it has no per-station setting yet).
-    for (uint32_t i = 0; i < distances.size() && i < net.stas.GetN(); ++i)
-    {
-        double angle = 2 * M_PI * i / distances.size();
-        net.stas.Get(i)->GetObject<MobilityModel>()->SetPosition(
-            Vector(distances[i] * std::cos(angle), distances[i] * std::sin(angle), 0));
-    }
 
     Ptr<WifiAssociationMonitor> monitor = CreateObject<WifiAssociationMonitor>();
     monitor->Install(net.wifi);
 
-    Ptr<ResoaServer> server;
-    std::vector<Ptr<ResoaClient>> clients;
-    if (resoa)
+    Ptr<ResoaServer> server = built.server;
+    const std::vector<Ptr<ResoaClient>>& clients = built.clients;
+    if (server)
     {
-        ResoaHelper helper;
-        server = helper.InstallServer(net.ap, NetDeviceContainer(net.wifi.Get(0)));
         ApplyServerTcp(c, server);
-        for (uint32_t i = 0; i < c.clients; ++i)
-        {
-            clients.push_back(helper.InstallClient(
-                net.wifi.Get(i + 1), net.wifi.Get(0)->GetAddress(), Seconds(0.1)));
-        }
-    }
-    else if (c.system == "nat")
-    {
-        Ptr<Ipv4> ipv4 = net.ap->GetObject<Ipv4>();
-        NaptHelper().Install(net.ap, ipv4->GetInterfaceForDevice(net.p2p.Get(0)));
     }
 
     uint64_t macRetx = 0;
