@@ -257,6 +257,7 @@ LhpProtocol::DoDispose()
     m_endpoint->Crash();
     m_traced.clear();
     m_blocked = nullptr;
+    m_impairment = nullptr;
     m_txQueue = nullptr;
     m_wakeChain = nullptr;
     m_device = nullptr;
@@ -450,6 +451,12 @@ LhpProtocol::Crash()
 }
 
 void
+LhpProtocol::SetReceiveImpairment(Ptr<FrameImpairment> impairment)
+{
+    m_impairment = impairment;
+}
+
+void
 LhpProtocol::SetReceiveCallback(ReceiveCallback cb)
 {
     m_receiveCb = cb;
@@ -528,9 +535,36 @@ LhpProtocol::ReceiveFromDevice(Ptr<NetDevice> device,
                                const Address& to,
                                NetDevice::PacketType packetType)
 {
+    Mac48Address mac = Mac48Address::ConvertFrom(from);
+    if (!m_impairment)
+    {
+        ReceiveFrame(packet, mac);
+        return;
+    }
+    for (const Time& delay : m_impairment->Deliveries())
+    {
+        if (delay.IsZero())
+        {
+            ReceiveFrame(packet, mac);
+        }
+        else
+        {
+            // The Ptr keeps this object alive until the held-back frame is handed over.
+            Simulator::Schedule(
+                delay, &LhpProtocol::ReceiveFrame, Ptr<LhpProtocol>(this), packet, mac);
+        }
+    }
+}
+
+void
+LhpProtocol::ReceiveFrame(Ptr<const Packet> packet, Mac48Address mac)
+{
+    if (!m_device)
+    {
+        return; // disposed while a held-back frame was waiting
+    }
     std::vector<uint8_t> bytes(packet->GetSize());
     packet->CopyData(bytes.data(), bytes.size());
-    Mac48Address mac = Mac48Address::ConvertFrom(from);
     resoa::LhpRxResult r = m_endpoint->Receive(ToPeer(mac), bytes.data(), bytes.size(), Now());
     switch (r.outcome)
     {

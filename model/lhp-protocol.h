@@ -7,6 +7,7 @@
 #include "ns3/address.h"
 #include "ns3/callback.h"
 #include "ns3/event-id.h"
+#include "ns3/frame-impairment.h"
 #include "ns3/lhp-endpoint.h"
 #include "ns3/lhp-link.h"
 #include "ns3/mac48-address.h"
@@ -126,6 +127,11 @@ class LhpProtocol : public Object
     void Crash();
 
     void SetReceiveCallback(ReceiveCallback cb);
+    /**
+     * Passes every received frame through `impairment` (duplication, reordering) before the
+     * protocol sees it; null removes it. For robustness tests: 802.11 itself does neither.
+     */
+    void SetReceiveImpairment(Ptr<FrameImpairment> impairment);
     void SetConnectionCallback(ConnectionCallback cb);
     void SetSendSpaceCallback(SendSpaceCallback cb);
     /// Installs an admission hook for incoming Connects (null callback: admit all that pass
@@ -221,6 +227,8 @@ class LhpProtocol : public Object
                            const Address& from,
                            const Address& to,
                            NetDevice::PacketType packetType);
+    /// One received frame into the endpoint (after the impairment, if any).
+    void ReceiveFrame(Ptr<const Packet> packet, Mac48Address from);
     /// The driver loop: deliveries and events up, frames down, until nothing changes; then
     /// traces and the timer. Re-entrant calls only ask the running loop for another round.
     void Pump();
@@ -261,6 +269,8 @@ class LhpProtocol : public Object
     EventId m_retryEvent;
     Time m_queueRetry; //!< fallback: how soon to offer a refused frame again
     uint64_t m_deviceStalls;
+
+    Ptr<FrameImpairment> m_impairment; //!< duplicates or reorders received frames (tests)
 
     ReceiveCallback m_receiveCb;
     ConnectionCallback m_connectionCb;
