@@ -4,6 +4,7 @@
 #include "resoa-server.h"
 
 #include "ns3/boolean.h"
+#include "ns3/double.h"
 #include "ns3/ipv4.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
@@ -62,6 +63,25 @@ ResoaServer::GetTypeId()
                           TimeValue(NanoSeconds(d.closingTimeout.count())),
                           MakeTimeAccessor(&ResoaServer::m_closingTimeout),
                           MakeTimeChecker(MilliSeconds(1)))
+            .AddAttribute("MaxClients",
+                          "Clients registered at once; one more is refused (ECONNREFUSED).",
+                          UintegerValue(d.maxClients),
+                          MakeUintegerAccessor(&ResoaServer::m_maxClients),
+                          MakeUintegerChecker<uint32_t>(1))
+            .AddAttribute("RegistrationsPerSecond",
+                          "New registrations per second, in bursts of the same number; beyond "
+                          "it a registration is refused (ECONNREFUSED). 0 (the default in "
+                          "simulations, unlike resoa-serverd's 100) = no limit.",
+                          DoubleValue(0),
+                          MakeDoubleAccessor(&ResoaServer::m_registrationsPerSecond),
+                          MakeDoubleChecker<double>(0))
+            .AddAttribute("ClientBufferBytes",
+                          "Per client: server buffer its sockets may hold (ClientWindow per "
+                          "stream plus the SO_SNDBUF/SO_RCVBUF it sets); beyond it socket() and "
+                          "setsockopt() get ENOBUFS.",
+                          UintegerValue(d.maxClientBufferBytes),
+                          MakeUintegerAccessor(&ResoaServer::m_clientBufferBytes),
+                          MakeUintegerChecker<uint64_t>(1024))
             .AddAttribute("MaxSocketBuffer",
                           "Largest SO_SNDBUF/SO_RCVBUF a client may set (as Linux's "
                           "rmem_max/wmem_max); larger values are clamped.",
@@ -116,6 +136,9 @@ ResoaServer::ResoaServer()
     : m_allowOneToOne(false)
     , m_allowNTo1(true)
     , m_socketLimit(64)
+    , m_maxClients(1024)
+    , m_registrationsPerSecond(0)
+    , m_clientBufferBytes(16u << 20)
     , m_clientWindow(131072)
     , m_closingTimeout(Seconds(60))
     , m_maxSocketBuffer(4 << 20)
@@ -214,6 +237,10 @@ ResoaServer::StartApplication()
         cfg.addressPool.push_back(a.Get());
     }
     cfg.socketLimit = m_socketLimit;
+    cfg.maxClients = m_maxClients;
+    cfg.registrationsPerSecond = m_registrationsPerSecond;
+    cfg.registrationBurst = static_cast<uint32_t>(std::max(1.0, m_registrationsPerSecond));
+    cfg.maxClientBufferBytes = m_clientBufferBytes;
     cfg.clientWindowBytes = m_clientWindow;
     cfg.closingTimeout = resoa::Duration(m_closingTimeout.GetNanoSeconds());
     cfg.maxSocketBuffer = m_maxSocketBuffer;

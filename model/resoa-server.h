@@ -107,6 +107,9 @@ class ResoaServer : public Application
     bool m_allowOneToOne;
     bool m_allowNTo1;
     uint32_t m_socketLimit;
+    uint32_t m_maxClients;
+    double m_registrationsPerSecond;
+    uint64_t m_clientBufferBytes;
     uint32_t m_clientWindow;
     Time m_closingTimeout;
     Time m_tcpMinRto;

@@ -251,6 +251,28 @@ ServerSchema()
             { c.socketsPerClient = static_cast<unsigned>(ParseUnsigned(v, 1, 65535)); },
             [](const C& c) { return std::to_string(c.socketsPerClient); });
         s.Add(
+            "max-clients",
+            "N",
+            "clients registered at once; one more is refused (ECONNREFUSED)",
+            [](C& c, const std::string& v)
+            { c.maxClients = static_cast<unsigned>(ParseUnsigned(v, 1, 1u << 20)); },
+            [](const C& c) { return std::to_string(c.maxClients); });
+        s.Add(
+            "registrations-per-second",
+            "N",
+            "new registrations per second, in bursts of N; beyond it ECONNREFUSED; 0 = no limit",
+            [](C& c, const std::string& v)
+            { c.registrationsPerSecond = static_cast<unsigned>(ParseUnsigned(v, 0, 1000000)); },
+            [](const C& c) { return std::to_string(c.registrationsPerSecond); });
+        s.Add(
+            "client-buffer-bytes",
+            "BYTES",
+            "per client: server buffer its sockets may hold (128 KiB per stream plus the "
+            "SO_SNDBUF/SO_RCVBUF it sets); beyond it ENOBUFS",
+            [](C& c, const std::string& v)
+            { c.clientBufferBytes = ParseUnsigned(v, 1u << 17, std::uint64_t{1} << 34); },
+            [](const C& c) { return std::to_string(c.clientBufferBytes); });
+        s.Add(
             "allow-listen",
             "yes|no",
             "whether clients may listen (servers, active FTP)",

@@ -39,10 +39,13 @@ struct ServerConfig
     std::string interface;                      //!< LHP interface (required)
     std::optional<std::uint32_t> publicAddress; //!< IPv4, host order (n-to-1, mixed)
     AddressMode addressMode = AddressMode::NTo1;
-    std::vector<IpPrefix> addressPool; //!< IPv4 only (1-to-1, mixed)
-    std::vector<MacAddress> allowMac;  //!< clients that may register; empty = all
-    unsigned socketsPerClient = 64;    //!< the paper's per-client socket limit
-    bool allowListen = true;           //!< active FTP and servers behind ReSoA need it
+    std::vector<IpPrefix> addressPool;     //!< IPv4 only (1-to-1, mixed)
+    std::vector<MacAddress> allowMac;      //!< clients that may register; empty = all
+    unsigned socketsPerClient = 64;        //!< the paper's per-client socket limit
+    unsigned maxClients = 1024;            //!< registered clients at once (ECONNREFUSED beyond)
+    unsigned registrationsPerSecond = 100; //!< new registrations; burst of the same; 0 = off
+    std::uint64_t clientBufferBytes = 16u << 20; //!< per client: windows + SO_*BUF (ENOBUFS)
+    bool allowListen = true;                     //!< active FTP and servers behind ReSoA need it
     std::vector<PortRange> allowBindPorts{{1024, 65535}}; //!< empty = no explicit bind
     std::vector<DestinationRule> allowDestinations;       //!< empty = none
     LogLevel logLevel = LogLevel::Info;

@@ -275,9 +275,47 @@ ServerLoop::Round()
                               " socket(s): client at its sockets-per-client limit (EMFILE)");
     }
     m_limitRejectedLogged = limited;
+    LogNewRefusals();
     if (m_log != nullptr)
     {
         m_log->ReportSuppressed();
+    }
+}
+
+void
+ServerLoop::LogNewRefusals()
+{
+    // One rate-limited line per kind of limit, with the count since the last one.
+    const EpServerStats& st = m_server.GetStats();
+    const struct
+    {
+        std::uint64_t now;
+        std::uint64_t& logged;
+        const char* key;
+        const char* what;
+    } kinds[] = {
+        {st.clientsRefused,
+         m_refusalsLogged[0],
+         "max-clients",
+         "registration(s): server at max-clients (ECONNREFUSED)"},
+        {st.registrationsThrottled,
+         m_refusalsLogged[1],
+         "registrations",
+         "registration(s): above registrations-per-second (ECONNREFUSED)"},
+        {st.bufferRefused,
+         m_refusalsLogged[2],
+         "enobufs",
+         "socket(s)/setsockopt(s): client at client-buffer-bytes (ENOBUFS)"},
+    };
+    for (const auto& k : kinds)
+    {
+        if (m_log != nullptr && k.now > k.logged)
+        {
+            m_log->LogLimited(LogLevel::Info,
+                              k.key,
+                              "refused " + std::to_string(k.now - k.logged) + " " + k.what);
+        }
+        k.logged = k.now;
     }
 }
 

@@ -16,6 +16,7 @@
 #include "packet-link.h"
 #include "pcap-writer.h"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -97,6 +98,8 @@ class ServerLoop
     void CloseAll();
     /// Runs the round's work now (the loop does it after every round by itself).
     void Round();
+    /// Logs the refusals of EpServer's limits since the last round (rate-limited).
+    void LogNewRefusals();
 
     /// Sessions (LHP connections up) now.
     std::size_t SessionCount() const;
@@ -126,6 +129,8 @@ class ServerLoop
     PacketLink& m_link;
     Logger* m_log;
     std::uint64_t m_limitRejectedLogged = 0; //!< EpServerStats::limitRejected already logged
+    /// clientsRefused, registrationsThrottled and bufferRefused already logged.
+    std::array<std::uint64_t, 3> m_refusalsLogged{};
     PcapWriter* m_pcap;
     ServerLoopConfig m_config;
     KernelSocketStack m_stack;

@@ -61,6 +61,10 @@ MakeEpServerConfig(const ServerConfig& config, std::size_t maxMessageSize)
         }
     }
     c.socketLimit = static_cast<std::uint16_t>(std::clamp(config.socketsPerClient, 1u, 65535u));
+    c.maxClients = config.maxClients;
+    c.registrationsPerSecond = config.registrationsPerSecond;
+    c.registrationBurst = std::max(1u, config.registrationsPerSecond);
+    c.maxClientBufferBytes = static_cast<std::size_t>(config.clientBufferBytes);
     c.maxMessageSize = maxMessageSize;
     return c;
 }

@@ -39,7 +39,9 @@ FormatServerStats(ServerLoop& server)
       << " ep_sockets_created=" << ep.socketsCreated << " ep_sockets_closed=" << ep.socketsClosed
       << " ep_emfile=" << ep.limitRejected << " ep_window_violations=" << ep.windowViolations
       << " ep_credit_violations=" << ep.creditViolations
-      << " ep_datagrams_dropped=" << ep.datagramsDropped
+      << " ep_clients_refused=" << ep.clientsRefused
+      << " ep_registrations_throttled=" << ep.registrationsThrottled
+      << " ep_enobufs=" << ep.bufferRefused << " ep_datagrams_dropped=" << ep.datagramsDropped
       << " ep_bytes_from_clients=" << ep.bytesFromClients
       << " ep_bytes_to_clients=" << ep.bytesToClients;
     return s.str();

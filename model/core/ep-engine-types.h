@@ -92,7 +92,8 @@ inline bool
 EpIsCreateFailure(std::int32_t error)
 {
     return error == ep_errno::kEmfile || error == ep_errno::kEnomem ||
-           error == ep_errno::kEprotonosupport || error == ep_errno::kEperm;
+           error == ep_errno::kEprotonosupport || error == ep_errno::kEperm ||
+           error == ep_errno::kEnobufs;
 }
 
 /**

@@ -205,6 +205,7 @@ constexpr std::int32_t kEnotconn = 107;
 constexpr std::int32_t kEshutdown = 108;
 constexpr std::int32_t kEtimedout = 110;
 constexpr std::int32_t kEconnrefused = 111;
+constexpr std::int32_t kEnobufs = 105;
 constexpr std::int32_t kEhostunreach = 113;
 } // namespace ep_errno
 

@@ -273,6 +273,7 @@ EpServer::Release(Session& s, std::uint32_t rsockId, bool abort)
     }
     // Forget first, so a callback the stack makes from inside Close/Abort finds nothing.
     m_byHandle.erase(h);
+    s.bufferReserved -= it->second.bufferReserved;
     s.sockets.erase(it);
     if (abort)
     {
@@ -340,10 +341,13 @@ EpServer::OnIncomingConnection(EpHandle listener, EpHandle newHandle)
 {
     EpServerSocket* lsock = FindByHandle(listener);
     Session* s = lsock != nullptr ? FindSession(lsock->sessionId) : nullptr;
+    const std::size_t window = m_config.clientWindowBytes;
+    const bool overBudget = s != nullptr && !BufferFits(*s, window);
     if (s == nullptr || lsock->state != EpServerSocketState::Listening ||
-        s->sockets.size() >= s->socketLimit || m_byHandle.count(newHandle) != 0)
+        s->sockets.size() >= s->socketLimit || m_byHandle.count(newHandle) != 0 || overBudget)
     {
         m_stats.acceptsRejected++;
+        m_stats.bufferRefused += overBudget ? 1 : 0;
         if (m_byHandle.count(newHandle) == 0)
         {
             m_stack.Abort(newHandle);
@@ -366,6 +370,7 @@ EpServer::OnIncomingConnection(EpHandle listener, EpHandle newHandle)
     sock.bound = true;
     sock.clientAllowance = m_config.clientWindowBytes;
     EpServerSocket& ns = s->sockets.emplace(id, std::move(sock)).first->second;
+    ReserveBuffer(*s, ns, window); // checked above
     m_byHandle[newHandle] = SocketKey{s->id, id};
     m_stats.socketsCreated++;
 

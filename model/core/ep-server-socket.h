@@ -62,6 +62,11 @@ struct EpServerSocket
     bool shutWrDone = false;
 
     std::uint64_t pushAllowance = 0;
+    /// Buffer memory held against the client's maxClientBufferBytes (stream window,
+    /// SO_SNDBUF and SO_RCVBUF as set).
+    std::size_t bufferReserved = 0;
+    std::size_t sndbufReserved = 0;
+    std::size_t rcvbufReserved = 0;
     std::uint64_t clientRecvWindow = 0; //!< cap on pushAllowance; 0 until the first Credit
     bool shutRd = false;                //!< client shut its reading side: drain and drop
     bool stackEof = false;              //!< the Internet peer closed (OnPeerClosed or a Read's eof)

@@ -115,6 +115,10 @@ EpServer::OnSessionDown(std::uint64_t sessionId)
     {
         m_poolInUse.erase(s.publicIpv4);
     }
+    if (s.registered)
+    {
+        --m_registeredClients;
+    }
     for (const auto& [requestId, pr] : s.resolving)
     {
         m_resolveDeadlines.erase({pr.deadline, sessionId, requestId}); // late answers: stale
@@ -473,6 +477,13 @@ EpServer::HandleRegister(Session& s, const EpMessage& m)
         Queue(s.id, r);
         return;
     }
+    if (std::int32_t refused = AdmitRegistration(); refused != 0)
+    {
+        r.addrMode = m.addrMode;
+        r.error = refused;
+        Queue(s.id, r);
+        return;
+    }
     EpRegistration reg;
     reg.sessionId = s.id;
     reg.requestedMode = m.addrMode;
@@ -538,6 +549,7 @@ EpServer::HandleRegister(Session& s, const EpMessage& m)
         return;
     }
     s.registered = true;
+    ++m_registeredClients;
     s.addrMode = mode;
     s.poolAddress = mode == EpAddrMode::OneTo1;
     s.publicIpv4 = s.poolAddress ? *poolAddr : m_config.serverIpv4;
@@ -551,6 +563,60 @@ EpServer::HandleRegister(Session& s, const EpMessage& m)
     r.ipv4 = s.publicIpv4;
     r.socketLimit = s.socketLimit;
     Queue(s.id, r);
+}
+
+std::int32_t
+EpServer::AdmitRegistration()
+{
+    if (m_registeredClients >= m_config.maxClients)
+    {
+        m_stats.clientsRefused++;
+        return ep_errno::kEconnrefused;
+    }
+    if (m_config.registrationsPerSecond <= 0)
+    {
+        return 0;
+    }
+    // Token bucket: registrationBurst at once, then registrationsPerSecond.
+    const double burst = std::max<double>(1, m_config.registrationBurst);
+    if (!m_tokensAt)
+    {
+        m_registrationTokens = burst;
+    }
+    else if (m_now > *m_tokensAt)
+    {
+        const double seconds = std::chrono::duration<double>(m_now - *m_tokensAt).count();
+        m_registrationTokens =
+            std::min(burst, m_registrationTokens + seconds * m_config.registrationsPerSecond);
+    }
+    m_tokensAt = m_now;
+    if (m_registrationTokens < 1)
+    {
+        m_stats.registrationsThrottled++;
+        return ep_errno::kEconnrefused;
+    }
+    m_registrationTokens -= 1;
+    return 0;
+}
+
+bool
+EpServer::BufferFits(const Session& s, std::size_t bytes) const
+{
+    return bytes <= m_config.maxClientBufferBytes &&
+           s.bufferReserved <= m_config.maxClientBufferBytes - bytes;
+}
+
+bool
+EpServer::ReserveBuffer(Session& s, EpServerSocket& sock, std::size_t bytes)
+{
+    if (!BufferFits(s, bytes))
+    {
+        m_stats.bufferRefused++;
+        return false;
+    }
+    s.bufferReserved += bytes;
+    sock.bufferReserved += bytes;
+    return true;
 }
 
 // --- socket calls ---
@@ -575,6 +641,14 @@ EpServer::CreateSocket(Session& s, const EpMessage& m, std::int32_t& error)
         error = ep_errno::kEmfile;
         return nullptr;
     }
+    // A stream socket holds up to clientWindowBytes of the client's data on the server.
+    const std::size_t window = m.sockType == EpSockType::Stream ? m_config.clientWindowBytes : 0;
+    if (!BufferFits(s, window))
+    {
+        m_stats.bufferRefused++;
+        error = ep_errno::kEnobufs;
+        return nullptr;
+    }
     std::int32_t stackError = 0;
     EpHandle h = m_stack.Create(m.sockType, stackError);
     if (h == kEpInvalidHandle)
@@ -591,7 +665,8 @@ EpServer::CreateSocket(Session& s, const EpMessage& m, std::int32_t& error)
     m_byHandle[h] = SocketKey{s.id, m.rsockId};
     m_stats.socketsCreated++;
     EpServerSocket& created = s.sockets.emplace(m.rsockId, std::move(sock)).first->second;
-    UpdateReadInterest(created); // datagram sockets want input from the start
+    ReserveBuffer(s, created, window); // checked above
+    UpdateReadInterest(created);       // datagram sockets want input from the start
     return &created;
 }
 
@@ -648,9 +723,32 @@ EpServer::HandleSocketCall(Session& s, EpServerSocket& sock, const EpMessage& m,
                     m_stats.sockOptsClamped++;
                 }
             }
+            // What the client sets counts against its buffer budget (a smaller value
+            // gives some back).
+            std::size_t* held = nullptr;
+            if (rc == 0 && buffer)
+            {
+                held =
+                    m.option == ep_sockopt::kSndBuf ? &sock.sndbufReserved : &sock.rcvbufReserved;
+                const std::size_t want = static_cast<std::size_t>(value);
+                if (want > *held && !ReserveBuffer(s, sock, want - *held))
+                {
+                    rc = ep_errno::kEnobufs;
+                    held = nullptr;
+                }
+            }
             if (rc == 0)
             {
                 rc = m_stack.SetSockOpt(sock.handle, m.level, m.option, value);
+            }
+            if (held != nullptr)
+            {
+                const std::size_t want = static_cast<std::size_t>(value);
+                const std::size_t keep = rc == 0 ? want : *held; // failed: give it back
+                const std::size_t taken = std::max(want, *held);
+                s.bufferReserved -= taken - keep;
+                sock.bufferReserved -= taken - keep;
+                *held = keep;
             }
             Respond(s.id, m, rc);
             break;

@@ -79,6 +79,18 @@ struct EpServerConfig
     /// A resolution the resolver has not answered in this long is answered kEaiAgain
     /// (needs the driver to run HandleDeadline; 0 = at the next HandleDeadline).
     Duration resolveTimeout = std::chrono::seconds(10);
+    /// Registered clients at once; one more is refused with kEconnrefused. (LHP's own
+    /// admission caps links: LhpEndpointConfig::maxConnections.)
+    std::size_t maxClients = 1024;
+    /// New registrations per second, a token bucket of registrationBurst; beyond it a
+    /// Register is refused with kEconnrefused (the client retries later). 0 = no limit.
+    double registrationsPerSecond = 100;
+    std::uint32_t registrationBurst = 100;
+    /// Per client: buffer memory its sockets may reserve on the server, each stream socket
+    /// clientWindowBytes plus the SO_SNDBUF/SO_RCVBUF values it set. A socket() or
+    /// setsockopt() beyond it gets kEnobufs, an inbound connection is refused. The default
+    /// fits 64 streams at the default window plus two 4 MiB buffers.
+    std::size_t maxClientBufferBytes = 16u << 20;
 };
 
 /// What a registering client asked for (input of the admission hook).
@@ -165,6 +177,9 @@ struct EpServerStats
     std::uint64_t resolutionsTimedOut = 0;    //!< kEaiAgain at resolveTimeout
     std::uint64_t resolutionsUnsupported = 0; //!< kEaiFail: no resolver hook
     std::uint64_t staleResolutions = 0;       //!< OnResolved for an unknown/expired request
+    std::uint64_t clientsRefused = 0;         //!< Register refused at maxClients
+    std::uint64_t registrationsThrottled = 0; //!< Register refused by registrationsPerSecond
+    std::uint64_t bufferRefused = 0;          //!< kEnobufs at maxClientBufferBytes
 };
 
 /// A socket as ListSockets shows it (tests, traces).
@@ -363,6 +378,7 @@ class EpServer
         std::map<std::uint32_t, EpServerSocket> sockets;
         bool backedUp = false;
         std::size_t queuedDatagramBytes = 0;
+        std::size_t bufferReserved = 0; //!< sum of its sockets' bufferReserved
         /// Resolutions the resolver holds, by requestId.
         std::map<std::uint32_t, PendingResolution> resolving;
     };
@@ -389,6 +405,12 @@ class EpServer
     void SendCredit(EpServerSocket& sock, std::uint64_t bytes);
 
     void HandleRegister(Session& s, const EpMessage& m);
+    /// 0 if a new client may register now (takes a token), else the errno that refuses it.
+    std::int32_t AdmitRegistration();
+    /// Whether `bytes` more fit in the client's buffer budget.
+    bool BufferFits(const Session& s, std::size_t bytes) const;
+    /// Reserves `bytes` more of the client's buffer budget for `sock`; false at the limit.
+    bool ReserveBuffer(Session& s, EpServerSocket& sock, std::size_t bytes);
     void HandleResolve(Session& s, const EpMessage& m);
     /// Queues Resolved(error, addresses, name) for request `requestId` of session `id`.
     void SendResolved(std::uint64_t id,
@@ -443,6 +465,9 @@ class EpServer
     std::deque<EpServerOutgoing> m_out;
     EpServerStats m_stats;
     TimePoint m_now{0}; //!< latest time a driver passed in
+    std::size_t m_registeredClients = 0;
+    double m_registrationTokens = 0;     //!< token bucket of registrationsPerSecond
+    std::optional<TimePoint> m_tokensAt; //!< when the bucket was last refilled
     /// Closing sockets by the time closingTimeout aborts them.
     std::set<std::tuple<TimePoint, std::uint64_t, std::uint32_t>> m_closingDeadlines;
     /// Outstanding resolutions by the time resolveTimeout answers them (session, request).

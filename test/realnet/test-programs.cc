@@ -426,6 +426,48 @@ print("result=" + ",".join(result))
         << r.output << rig->DaemonLogs();
 }
 
+TEST_F(ResoaPrograms, ClientBufferBudgetIsEnobufsAndLogged)
+{
+    Require({"python3"});
+    // Two streams of 128 KiB fit in 256 KiB; a third stream, or a big SO_RCVBUF, does not.
+    Build("enobufs", {"--client-buffer-bytes", "262144"});
+    std::ofstream(dir + "/budget.py") << R"(
+import errno, socket
+def attempt(f):
+    try:
+        f()
+        return "ok"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+held, result = [], []
+for i in range(3):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    result.append(attempt(lambda: s.connect(("198.51.100.2", 9))))
+    held.append(s)
+held[0].close()
+s = held[1]
+result.append(attempt(lambda: s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 200000)))
+result.append(attempt(lambda: s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 100000)))
+print("result=" + ",".join(result))
+)";
+    auto sink =
+        rig->Start(rig->internet,
+                   {"/usr/bin/python3",
+                    "-c",
+                    "import socket,time\n"
+                    "s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+                    "s.bind(('198.51.100.2',9));s.listen(16);print('listening',flush=True)\n"
+                    "c=[s.accept() for _ in range(2)];time.sleep(30)"},
+                   "sink.log");
+    ASSERT_TRUE(sink->WaitFor("listening")) << sink->Log();
+    CommandResult r = rig->RunResoa(*client, "exec /usr/bin/python3 " + dir + "/budget.py", 30);
+    EXPECT_EQ(r.exitCode, 0) << r.output << rig->DaemonLogs();
+    EXPECT_NE(r.output.find("result=ok,ok,ENOBUFS,ENOBUFS,ok"), std::string::npos)
+        << r.output << rig->DaemonLogs();
+    EXPECT_NE(rig->DaemonLogs().find("client-buffer-bytes (ENOBUFS)"), std::string::npos)
+        << rig->DaemonLogs();
+}
+
 TEST_F(ResoaPrograms, UdpBothWaysWithPythonAndNc)
 {
     Require({"nc", "/usr/bin/python3"});
