@@ -780,9 +780,9 @@ ValidateCompareConfig(const CompareConfig& c)
     {
         return "--system=limit measures saturated UDP: use --flows=bulk";
     }
-    if (c.clients < 1 || c.clients > 64)
+    if (c.clients < 1 || c.clients > 1000)
     {
-        return "--clients must be in 1..64";
+        return "--clients must be in 1..1000";
     }
     if (c.frameLoss < 0 || c.frameLoss >= 1)
     {
