@@ -126,6 +126,9 @@ main(int argc, char* argv[])
     cmd.AddValue("serverTcp",
                  "the ReSoA server's own TCP: linux (default) | inherit (--tcp's defaults)",
                  c.serverTcp);
+    cmd.AddValue("tcpBuffer",
+                 "TCP send and receive buffer of every socket in bytes (not a CSV column)",
+                 c.tcpBuffer);
     cmd.AddValue(
         "limitRetries",
         "limit: MAC retry limits to try besides --macRetries, comma-separated (default 1,2,4,7)",

@@ -227,6 +227,12 @@ LossyWifiHelper::Install(Ptr<Node> ap, NodeContainer stas)
                         "de-association with expired MPDUs queued crashes ns-3 3.37");
         }
     }
+    m_assocGuard = nullptr;
+    if (m_assocTimerGuard)
+    {
+        m_assocGuard = CreateObject<WifiAssocTimerGuard>();
+        m_assocGuard->Install(devices);
+    }
     return devices;
 }
 
@@ -240,6 +246,18 @@ Ptr<WifiDisassociationGuard>
 LossyWifiHelper::GetDisassociationGuard() const
 {
     return m_guard;
+}
+
+void
+LossyWifiHelper::SetAssocTimerGuard(bool enable)
+{
+    m_assocTimerGuard = enable;
+}
+
+Ptr<WifiAssocTimerGuard>
+LossyWifiHelper::GetAssocTimerGuard() const
+{
+    return m_assocGuard;
 }
 
 void

@@ -9,6 +9,7 @@
 #include "ns3/node-container.h"
 #include "ns3/object-factory.h"
 #include "ns3/vector.h"
+#include "ns3/wifi-assoc-timer-guard.h"
 #include "ns3/wifi-disassociation-guard.h"
 #include "ns3/yans-wifi-channel.h"
 #include "ns3/yans-wifi-helper.h"
@@ -83,6 +84,15 @@ class LossyWifiHelper
     void SetDisassociationGuard(bool enable);
     /// \return the guard the latest Install created (null if disabled or not installed yet)
     Ptr<WifiDisassociationGuard> GetDisassociationGuard() const;
+    /**
+     * Whether Install protects the stations with a WifiAssocTimerGuard (default true), the
+     * workaround for ns-3 3.37's abort "No BSSID set" when a station loses its beacons while
+     * it waits for an Association Response. It changes nothing in runs that would not abort.
+     * Turn it off only to reproduce the abort.
+     */
+    void SetAssocTimerGuard(bool enable);
+    /// \return the guard the latest Install created (null if disabled or not installed yet)
+    Ptr<WifiAssocTimerGuard> GetAssocTimerGuard() const;
 
     /// Writes radiotap pcap files for `devices` with this prefix.
     void EnablePcap(const std::string& prefix, NetDeviceContainer devices);
@@ -114,6 +124,8 @@ class LossyWifiHelper
     std::vector<Ptr<ErrorModel>> m_errorModels; //!< the models attached, for AssignStreams
     bool m_disassociationGuard = true;          //!< install a WifiDisassociationGuard
     Ptr<WifiDisassociationGuard> m_guard;       //!< the latest one installed
+    bool m_assocTimerGuard = true;              //!< install a WifiAssocTimerGuard
+    Ptr<WifiAssocTimerGuard> m_assocGuard;      //!< the latest one installed
 };
 
 } // namespace ns3

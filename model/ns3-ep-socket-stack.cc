@@ -4,6 +4,7 @@
 #include "ns3-ep-socket-stack.h"
 
 #include "resoa-socket-errno.h"
+#include "tcp-full-window-guard.h"
 
 #include "ns3/boolean.h"
 #include "ns3/ep-engine-types.h"
@@ -145,6 +146,12 @@ Ns3EpSocketStack::Adopt(Ptr<Socket> socket, resoa::EpSockType type)
     e.socket = socket;
     e.type = type;
     m_entries[h] = e;
+    if (type == resoa::EpSockType::Stream)
+    {
+        // Created and accepted sockets alike (an accepted one is a fork with a fresh,
+        // unguarded transmit buffer): see TcpFullWindowGuard.
+        TcpFullWindowGuard::Protect(socket);
+    }
     Wire(h, socket);
     return h;
 }

@@ -50,6 +50,8 @@ struct CompareConfig
     /// The ReSoA server's own TCP (ResoaServer Tcp* attributes): "linux" (default, the
     /// Linux-like profile, whatever `tcp` is) or "inherit" (the process-wide defaults of `tcp`).
     std::string serverTcp = "linux";
+    /// TcpSocket SndBufSize and RcvBufSize of every TCP socket, the ReSoA server's too (bytes).
+    uint32_t tcpBuffer = 2u << 20;
     /// The limit's MAC retry limits to try, comma-separated ("" = 1,2,4,7; macRetries too).
     std::string limitRetries;
     uint64_t bytes = 0;            //!< bulk: per client (0 = run for `duration`)
