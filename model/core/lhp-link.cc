@@ -30,6 +30,11 @@ Sanitised(LhpConfig c)
 
 /// Weight of one transmission outcome in the loss EWMA (1/32: a few windows of memory).
 constexpr double kLossGain = 1.0 / 32;
+/// lossTolerantRto: doublings of the RTO in a row without a new sample. A window stalled
+/// on a hole sends nothing new, so nothing can overtake a lost retransmission; doubling up
+/// to maxRto (1 s) there left a link at 50 % loss idle for seconds (./resoa bench lhp).
+/// Two doublings (4x) still outgrow a queue that the RTT estimate lags behind.
+constexpr unsigned kLossTolerantDoublings = 2;
 /// Outcomes between revisions of the MAC advice, so the EWMA settles after each change.
 constexpr std::uint32_t kAdviceEvery = 64;
 
@@ -636,11 +641,13 @@ LhpLink::HandleRetransmitTimers(TimePoint now)
         }
         // Back off once per flight: frames sent before the last backoff timed out under the
         // old RTO and must not double it again. With lossTolerantRto, not when a frame sent
-        // after all of them has been acked: the path delivers, so they were lost, not late.
+        // after all of them has been acked (the path delivers: they were lost, not late),
+        // and at most kLossTolerantDoublings times in a row otherwise.
+        const bool tolerant = m_config.lossTolerantRto;
         const bool overtaken = m_send[ch].NewestAckedSerial() > newest;
-        if (newest > m_backoffSerial && !(overtaken && m_config.lossTolerantRto))
+        if (newest > m_backoffSerial && !(overtaken && tolerant))
         {
-            m_rtt.Backoff();
+            m_rtt.Backoff(tolerant ? kLossTolerantDoublings : ~0u);
             m_backoffSerial = m_txSerial;
         }
         for (std::uint32_t seq : expired)
@@ -741,6 +748,18 @@ LhpLink::KeepaliveDue() const
     return m_lastReceived + m_config.keepaliveInterval;
 }
 
+Duration
+LhpLink::SemiReliableDeadline() const
+{
+    const Duration fixed = m_config.semiReliableDeadline;
+    if (fixed <= Duration{0} || !m_config.adaptiveDeadline)
+    {
+        return fixed;
+    }
+    return std::max(fixed,
+                    static_cast<Duration::rep>(m_config.semiReliableRetries + 1) * m_rtt.GetRto());
+}
+
 bool
 LhpLink::ForwardReady() const
 {
@@ -774,9 +793,10 @@ LhpLink::NextDeadline() const
     }
     const LhpSendWindow& semi = m_send[kSemiReliable];
     std::optional<TimePoint> oldest = semi.OldestFirstSent();
-    if (oldest && m_config.semiReliableDeadline > Duration{0})
+    const Duration deadline = SemiReliableDeadline();
+    if (oldest && deadline > Duration{0})
     {
-        Earliest(best, *oldest + m_config.semiReliableDeadline);
+        Earliest(best, *oldest + deadline);
     }
     if (semi.NeedsForward() && m_forwardSeq == semi.Base() && !m_sendForward)
     {
@@ -833,10 +853,10 @@ LhpLink::HandleDeadline(TimePoint now)
         return;
     }
     LhpSendWindow& semi = m_send[kSemiReliable];
-    if (m_config.semiReliableDeadline > Duration{0})
+    const Duration deadline = SemiReliableDeadline();
+    if (deadline > Duration{0})
     {
-        for (auto t = semi.OldestFirstSent(); t && *t + m_config.semiReliableDeadline <= now;
-             t = semi.OldestFirstSent())
+        for (auto t = semi.OldestFirstSent(); t && *t + deadline <= now; t = semi.OldestFirstSent())
         {
             DropSemiReliable(semi.Base());
         }

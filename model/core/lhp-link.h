@@ -53,8 +53,11 @@ struct LhpConfig
     /// backing off would only stall the window (RFC 6298's doubling protects a congested
     /// path or an outage). When nothing sent later has been acked (an outage, a dead peer,
     /// a queue deeper than the RTO, where late frames would otherwise be retransmitted
-    /// again and again at an RTO that no sample corrects: Karn), the RTO still backs off.
-    /// Off: every timed-out flight doubles it, as before.
+    /// again and again at an RTO that no sample corrects: Karn), the RTO still backs off,
+    /// but at most twice in a row (4x) until a new sample: a window stalled on a hole sends
+    /// nothing that could overtake a lost retransmission, and doubling to maxRto left a link
+    /// at 50 % loss idle for seconds. Outages are LHP's keepalive's business.
+    /// Off: every timed-out flight doubles it up to maxRto, as before.
     bool lossTolerantRto = true;
     /// Send a standalone ack after this many new frames. On 802.11 every ack is a frame of
     /// its own paying for channel access; 8 keeps LHP near the UDP limit on a clean link
@@ -99,6 +102,13 @@ struct LhpConfig
     std::uint32_t semiReliableRetries = 3; //!< retransmissions before a datagram is dropped
     /// Age since its first transmission at which a datagram is dropped; 0 = no deadline.
     Duration semiReliableDeadline{std::chrono::milliseconds(200)};
+    /// The deadline adapts to the measured service time: a datagram is given up no earlier
+    /// than (semiReliableRetries + 1) RTOs after its first transmission, so a deadline never
+    /// cuts its retries short. When the RTT (queueing and slow rates included) nears the
+    /// deadline, a fixed 200 ms gave up datagrams before a single retransmission, and a
+    /// datagram lost once was lost for good, above plain UDP's loss with the MAC's retries.
+    /// Off: semiReliableDeadline alone.
+    bool adaptiveDeadline = true;
     std::uint32_t connectRetries = 8; //!< Connect frames before giving up
     Duration keepaliveInterval{std::chrono::milliseconds(1000)}; //!< idle time before a probe
     /// An unanswered probe is repeated after this, not after another keepaliveInterval: with
@@ -196,7 +206,7 @@ struct LhpDelivery
  *
  * Reliable channel: SDUs are delivered exactly once, in order. Semi-reliable channel: SDUs are
  * delivered at most once, in arrival order; the sender retransmits each until acked,
- * semiReliableRetries retransmissions, or semiReliableDeadline after its first transmission,
+ * semiReliableRetries retransmissions, or SemiReliableDeadline() after its first transmission,
  * then drops it (SemiReliableDrop) and sends Forward(lowest outstanding seq), repeated at the
  * RTO until the receiver's cumulative ack reaches it, so the receiver's edge moves on.
  *
@@ -346,6 +356,8 @@ class LhpLink
     bool IsLive() const;
     TimePoint KeepaliveDue() const;
     bool ForwardReady() const;
+    /// Age at which an unacked datagram is given up now (0 = never; see adaptiveDeadline).
+    Duration SemiReliableDeadline() const;
 
     // --- transmit path ---
     bool PollControl(TimePoint now, std::vector<std::uint8_t>& out);

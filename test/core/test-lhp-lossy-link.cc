@@ -3,7 +3,7 @@
  *
  * Issue 11: LHP on a lossy radio link with few MAC retries. Each mechanism is a LhpConfig
  * switch, and each test runs it on and off, so it fails if the mechanism stops working:
- *  - lossTolerantRto: a random loss does not double the RTO, an outage still does;
+ *  - lossTolerantRto: a random loss does not double the RTO, an outage doubles it twice;
  *  - minRto: a stalled window whose retransmission was lost recovers within a few ms;
  *  - adaptiveAcks: fewer ack frames at 30 % loss, data still intact;
  *  - macRetryControl: the advised MAC transmission count for a given per-attempt loss.
@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <set>
 #include <vector>
 
 namespace resoa
@@ -98,18 +99,40 @@ TEST(LhpLossTolerantRto, OffEveryTimeoutDoublesTheRto)
     EXPECT_GE(after, before + before / 2);
 }
 
-TEST(LhpLossTolerantRto, OutageStillBacksOff)
+/// RTO after `timeouts` timeouts of one frame in a blackhole (nothing overtakes it), and in
+/// `before` the RTO before them.
+Duration
+RtoAfterTimeouts(bool lossTolerant, std::uint32_t timeouts, Duration& before)
 {
-    Harness h(Clean(1ms, 100e6));
+    LhpConfig c;
+    c.lossTolerantRto = lossTolerant;
+    Harness h(Clean(1ms, 100e6), c);
     Warm(h);
-    const Duration before = h.a.GetRto();
+    before = h.a.GetRto();
     h.pipe.SetBlackhole(0, true);
-    ASSERT_TRUE(h.a.Send(LhpChannel::Reliable, {2}, h.pipe.Now()));
-    const std::uint32_t seq = h.a.GetConfig().initialSeq + 20;
-    ASSERT_TRUE(
-        h.RunUntil([&] { return h.pipe.DataSends(0, LhpChannel::Reliable, seq) == 3; }, 2s));
-    // Nothing sent later was acked: two timeouts, two doublings.
-    EXPECT_EQ(h.a.GetRto(), std::min(4 * before, h.a.GetConfig().maxRto));
+    EXPECT_TRUE(h.a.Send(LhpChannel::Reliable, {2}, h.pipe.Now()));
+    const std::uint32_t seq = c.initialSeq + 20;
+    EXPECT_TRUE(h.RunUntil(
+        [&] { return h.pipe.DataSends(0, LhpChannel::Reliable, seq) == timeouts + 1; }, 10s));
+    return h.a.GetRto();
+}
+
+TEST(LhpLossTolerantRto, OutageStillBacksOffTwice)
+{
+    Duration before{0};
+    // Nothing sent later was acked: two timeouts, two doublings ...
+    const Duration two = RtoAfterTimeouts(true, 2, before);
+    EXPECT_EQ(two, 4 * before);
+    // ... and no more until a new sample: a stalled window must not idle towards maxRto.
+    const Duration four = RtoAfterTimeouts(true, 4, before);
+    EXPECT_EQ(four, 4 * before);
+}
+
+TEST(LhpLossTolerantRto, OffTheRtoDoublesUpToMaxRto)
+{
+    Duration before{0};
+    const Duration four = RtoAfterTimeouts(false, 4, before);
+    EXPECT_EQ(four, std::min(16 * before, LhpConfig{}.maxRto));
 }
 
 // Regression for the default minRto (20 ms -> 5 ms). A window of 4 stalls on a hole whose
@@ -280,6 +303,58 @@ TEST(LhpMacRetryControl, OffAdvisesNothing)
     std::uint32_t receiver = 9;
     EXPECT_EQ(AdviceAt(0.3, false, &receiver), 0u);
     EXPECT_EQ(receiver, 0u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Semi-reliable deadline (issue 11.3)
+
+/// 200 datagrams, one every 10 ms, over a 300 ms RTT link that loses 20 % of a's Data
+/// frames; returns how many distinct ones arrived.
+std::size_t
+DatagramsDelivered(bool adaptive, std::uint64_t& drops)
+{
+    LhpConfig c;
+    c.adaptiveDeadline = adaptive;
+    PipeParams p = Clean(150ms, 10e6);
+    p.pollWhenIdle = true;
+    Harness h(p, c);
+    EXPECT_TRUE(h.Open(60s));
+    std::mt19937 rng(5);
+    h.pipe.SetDropFilter(
+        [&](int from, const LhpFrame& f)
+        {
+            return from == 0 && f.type == LhpFrameType::Data &&
+                   std::uniform_real_distribution<double>(0, 1)(rng) < 0.2;
+        });
+    Sdus sdus = MakeIndexedSdus(4, 200, 100, 400);
+    for (const auto& sdu : sdus)
+    {
+        EXPECT_TRUE(h.a.Send(LhpChannel::SemiReliable, sdu, h.pipe.Now()));
+        h.RunFor(10ms);
+    }
+    h.RunFor(10s);
+    std::set<std::size_t> seen;
+    for (const auto& sdu : h.eb.semi)
+    {
+        seen.insert(IndexOf(sdu));
+    }
+    drops = h.a.GetStats().semiReliableDrops;
+    return seen.size();
+}
+
+TEST(LhpAdaptiveDeadline, RetriesHappenWhenTheRttNearsTheDeadline)
+{
+    std::uint64_t drops = 0;
+    // Four tries at 20 % loss: about 0.2^4 of 200 lost.
+    EXPECT_GE(DatagramsDelivered(true, drops), 197u);
+}
+
+TEST(LhpAdaptiveDeadline, OffAFixedDeadlineGivesUpBeforeTheFirstRetransmission)
+{
+    std::uint64_t drops = 0;
+    // The RTO (> 300 ms) comes after the 200 ms deadline: a datagram lost once is gone.
+    EXPECT_LE(DatagramsDelivered(false, drops), 180u);
+    EXPECT_GT(drops, 100u); // most were given up, acked or not
 }
 
 } // namespace
