@@ -30,10 +30,10 @@ Sanitised(LhpConfig c)
 
 /// Weight of one transmission outcome in the loss EWMA (1/32: a few windows of memory).
 constexpr double kLossGain = 1.0 / 32;
-/// lossTolerantRto: doublings of the RTO in a row without a new sample. A window stalled
-/// on a hole sends nothing new, so nothing can overtake a lost retransmission; doubling up
-/// to maxRto (1 s) there left a link at 50 % loss idle for seconds (./resoa bench lhp).
-/// Two doublings (4x) still outgrow a queue that the RTT estimate lags behind.
+/// lossTolerantRto: doublings of the RTO in a row without a new sample while the peer is
+/// silent. A window stalled on a hole sends nothing new, so nothing can overtake a lost
+/// retransmission; doubling up to maxRto (1 s) there left a link at 50 % loss idle for
+/// seconds (./resoa bench lhp).
 constexpr unsigned kLossTolerantDoublings = 2;
 /// Outcomes between revisions of the MAC advice, so the EWMA settles after each change.
 constexpr std::uint32_t kAdviceEvery = 64;
@@ -645,9 +645,18 @@ LhpLink::HandleRetransmitTimers(TimePoint now)
         // and at most kLossTolerantDoublings times in a row otherwise.
         const bool tolerant = m_config.lossTolerantRto;
         const bool overtaken = m_send[ch].NewestAckedSerial() > newest;
+        TimePoint newestSent{0};
+        for (std::uint32_t seq : expired)
+        {
+            newestSent = std::max(newestSent, m_send[ch].Entry(seq).lastSent);
+        }
+        // A peer that still talks while nothing sent later is acked: the frames are late (a
+        // queue deeper than the RTO), and only doubling without a cap stops a storm of
+        // retransmissions that Karn's rule keeps from ever giving a new sample.
+        const bool silent = m_lastReceived <= newestSent;
         if (newest > m_backoffSerial && !(overtaken && tolerant))
         {
-            m_rtt.Backoff(tolerant ? kLossTolerantDoublings : ~0u);
+            m_rtt.Backoff(tolerant && silent ? kLossTolerantDoublings : ~0u);
             m_backoffSerial = m_txSerial;
         }
         for (std::uint32_t seq : expired)

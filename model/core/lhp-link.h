@@ -53,10 +53,12 @@ struct LhpConfig
     /// backing off would only stall the window (RFC 6298's doubling protects a congested
     /// path or an outage). When nothing sent later has been acked (an outage, a dead peer,
     /// a queue deeper than the RTO, where late frames would otherwise be retransmitted
-    /// again and again at an RTO that no sample corrects: Karn), the RTO still backs off,
-    /// but at most twice in a row (4x) until a new sample: a window stalled on a hole sends
-    /// nothing that could overtake a lost retransmission, and doubling to maxRto left a link
-    /// at 50 % loss idle for seconds. Outages are LHP's keepalive's business.
+    /// again and again at an RTO that no sample corrects: Karn), the RTO still backs off:
+    /// without a cap while the peer keeps sending (the frames are late, e.g. in a deep
+    /// queue), but at most twice in a row (4x) until a new sample while the peer has been
+    /// silent since they were sent: a window stalled on a hole sends nothing that could
+    /// overtake a lost retransmission, and doubling to maxRto left a link at 50 % loss idle
+    /// for seconds. Outages are LHP's keepalive's business.
     /// Off: every timed-out flight doubles it up to maxRto, as before.
     bool lossTolerantRto = true;
     /// Send a standalone ack after this many new frames. On 802.11 every ack is a frame of

@@ -135,6 +135,31 @@ TEST(LhpLossTolerantRto, OffTheRtoDoublesUpToMaxRto)
     EXPECT_EQ(four, std::min(16 * before, LhpConfig{}.maxRto));
 }
 
+// A driver that drains a window into a slow lossy link: the queue (32 frames at 2 Mbit/s,
+// 190 ms) is far deeper than the 5 ms MinRto. Timeouts are spurious, and Karn's rule gives
+// no new sample while everything is retransmitted; only backoff without a cap (the peer
+// keeps acking earlier frames) stops the retransmissions. With the cap of a silent peer
+// applied here too, ./resoa bench lhp with DeviceQueueLimit 0 sent 10 per frame.
+TEST(LhpLossTolerantRto, DeepQueueDoesNotStormRetransmissions)
+{
+    PipeParams p = Clean(1ms, 2e6);
+    p.loss = 0.3;
+    p.seed = 9;
+    Harness h(p);
+    ASSERT_TRUE(h.Open());
+    Source ab{MakeSdus(2, 1476 * 1000, 1476, 1476)};
+    ASSERT_TRUE(h.RunUntil(
+        [&]
+        {
+            ab.Feed(h.a, LhpChannel::Reliable, h.pipe.Now());
+            return h.eb.reliable.size() == ab.sdus.size();
+        },
+        600s));
+    // Measured 0.54 retransmissions per frame (0.43 are needed at 30 % loss); with the cap
+    // of a silent peer applied here too, the transfer did not finish in 600 s.
+    EXPECT_LT(h.a.GetStats().retransmissions, h.a.GetStats().dataFramesSent);
+}
+
 // Regression for the default minRto (20 ms -> 5 ms). A window of 4 stalls on a hole whose
 // fast retransmission is lost too; only the timer can repair it, and on a 1 ms link it
 // must not wait 20 ms.
