@@ -314,7 +314,7 @@ main(int argc, char* argv[])
     {
         Setup x = s;
         x.frameLoss = loss;
-        std::cout << "\nloss " << loss * 100 << " %\n";
+        std::cout << std::defaultfloat << std::setprecision(6) << "\nloss " << loss * 100 << " %\n";
         // The limit: UDP at each MAC transmission limit, the best mean.
         Stat limit;
         uint32_t limitAt = 0;
@@ -334,7 +334,8 @@ main(int argc, char* argv[])
                 }
             }
             Stat st = Summarise(xs);
-            std::cout << "  UDP, MAC tx " << std::setw(2) << n << ": " << Show(st) << " Mbit/s\n";
+            std::cout << "  UDP, MAC tx " << std::setw(2) << static_cast<uint32_t>(n) << ": "
+                      << Show(st) << " Mbit/s\n";
             if (st.mean > limit.mean)
             {
                 limit = st;
