@@ -4,6 +4,7 @@
 #include "lhp-protocol.h"
 
 #include "ns3/boolean.h"
+#include "ns3/double.h"
 #include "ns3/log.h"
 #include "ns3/net-device-queue-interface.h"
 #include "ns3/node.h"
@@ -11,6 +12,10 @@
 #include "ns3/simulator.h"
 #include "ns3/traffic-control-layer.h"
 #include "ns3/uinteger.h"
+#include "ns3/wifi-mac-queue.h"
+#include "ns3/wifi-mac.h"
+#include "ns3/wifi-net-device.h"
+#include "ns3/wifi-remote-station-manager.h"
 
 #include <limits>
 
@@ -94,6 +99,54 @@ LhpProtocol::GetTypeId()
                           TimeValue(ToTime(d.ackDelay)),
                           MakeTimeAccessor(&LhpProtocol::SetAckDelay, &LhpProtocol::GetAckDelay),
                           MakeTimeChecker(Time(0)))
+            .AddAttribute(
+                "AdaptiveAcks",
+                "Lossy-link acks: while a hole is open, ack after GapAckEveryFrames "
+                "new frames instead of at every out-of-order frame, and ack a filled "
+                "hole at once only when it releases AckEveryFrames frames. Off: "
+                "every out-of-order or hole-filling frame is acked at once.",
+                BooleanValue(d.adaptiveAcks),
+                MakeBooleanAccessor(&LhpProtocol::SetAdaptiveAcks, &LhpProtocol::GetAdaptiveAcks),
+                MakeBooleanChecker())
+            .AddAttribute("GapAckEveryFrames",
+                          "With AdaptiveAcks: a standalone ack after this many new frames while "
+                          "a hole is open.",
+                          UintegerValue(d.gapAckEveryFrames),
+                          MakeUintegerAccessor(&LhpProtocol::SetGapAckEveryFrames,
+                                               &LhpProtocol::GetGapAckEveryFrames),
+                          MakeUintegerChecker<uint32_t>(1))
+            .AddAttribute("LossTolerantRto",
+                          "A timeout doubles the RTO only if nothing was heard from the peer "
+                          "since the timed-out frame was sent (random loss is not an outage). "
+                          "Off: every timed-out flight doubles it.",
+                          BooleanValue(d.lossTolerantRto),
+                          MakeBooleanAccessor(&LhpProtocol::SetLossTolerantRto,
+                                              &LhpProtocol::GetLossTolerantRto),
+                          MakeBooleanChecker())
+            .AddAttribute("MacRetryControl",
+                          "LHP decides how often the MAC transmits a frame: from the measured "
+                          "loss of its data, the fewest MAC transmissions that leave at most "
+                          "MacResidualLoss for LHP to repair, applied on a WifiNetDevice as the "
+                          "remote station manager's MaxSsrc and MaxSlrc. Off: the device's "
+                          "retry limits are left alone.",
+                          BooleanValue(d.macRetryControl),
+                          MakeBooleanAccessor(&LhpProtocol::SetMacRetryControl,
+                                              &LhpProtocol::GetMacRetryControl),
+                          MakeBooleanChecker())
+            .AddAttribute("MacTransmissionsMax",
+                          "With MacRetryControl: the most MAC transmissions advised (also the "
+                          "advice before any measurement, and on a link that sends no data).",
+                          UintegerValue(d.macTransmissionsMax),
+                          MakeUintegerAccessor(&LhpProtocol::SetMacTransmissionsMax,
+                                               &LhpProtocol::GetMacTransmissionsMax),
+                          MakeUintegerChecker<uint32_t>(1))
+            .AddAttribute("MacResidualLoss",
+                          "With MacRetryControl: the residual loss per LHP transmission the "
+                          "MAC transmission count aims at.",
+                          DoubleValue(d.macResidualLoss),
+                          MakeDoubleAccessor(&LhpProtocol::SetMacResidualLoss,
+                                             &LhpProtocol::GetMacResidualLoss),
+                          MakeDoubleChecker<double>(0, 1))
             .AddAttribute("SemiReliableRetries",
                           "Retransmissions of a datagram before it is dropped.",
                           UintegerValue(d.semiReliableRetries),
@@ -106,6 +159,15 @@ LhpProtocol::GetTypeId()
                           MakeTimeAccessor(&LhpProtocol::SetSemiReliableDeadline,
                                            &LhpProtocol::GetSemiReliableDeadline),
                           MakeTimeChecker(MicroSeconds(1)))
+            .AddAttribute("AdaptiveDeadline",
+                          "A datagram is given up no earlier than (SemiReliableRetries + 1) "
+                          "RTOs after its first transmission, so SemiReliableDeadline never "
+                          "cuts its retries short on a slow link. Off: SemiReliableDeadline "
+                          "alone.",
+                          BooleanValue(d.adaptiveDeadline),
+                          MakeBooleanAccessor(&LhpProtocol::SetAdaptiveDeadline,
+                                              &LhpProtocol::GetAdaptiveDeadline),
+                          MakeBooleanChecker())
             .AddAttribute("ConnectRetries",
                           "Connect frames sent before the connection is declared dead.",
                           UintegerValue(d.connectRetries),
@@ -171,6 +233,14 @@ LhpProtocol::GetTypeId()
                           MakeUintegerAccessor(&LhpProtocol::SetMaxConnections,
                                                &LhpProtocol::GetMaxConnections),
                           MakeUintegerChecker<uint32_t>())
+            .AddAttribute("DeviceQueueLimit",
+                          "On a WifiNetDevice: LHP frames allowed in the MAC queue at once; "
+                          "the next one is polled when one leaves, so retransmissions and acks "
+                          "do not wait behind a window of queued frames. 0 = no limit (drain "
+                          "until the device's queue is full).",
+                          UintegerValue(2),
+                          MakeUintegerAccessor(&LhpProtocol::m_deviceQueueLimit),
+                          MakeUintegerChecker<uint32_t>())
             .AddTraceSource("Tx",
                             "An LHP frame handed to the device.",
                             MakeTraceSourceAccessor(&LhpProtocol::m_txTrace),
@@ -228,6 +298,9 @@ LhpProtocol::LhpProtocol()
     , m_waitingForDevice(false)
     , m_queueRetry(MicroSeconds(100))
     , m_deviceStalls(0)
+    , m_deviceQueueLimit(2)
+    , m_waitingForMac(false)
+    , m_macTransmissions(0)
 {
     NS_LOG_FUNCTION(this);
     // Connection ids and nonces come from m_rng, so AssignStreams fixes them.
@@ -248,6 +321,7 @@ LhpProtocol::DoDispose()
     m_timer.Cancel();
     m_retryEvent.Cancel();
     m_resumeEvent.Cancel();
+    m_macEvent.Cancel();
     if (m_txQueue && m_wakeInstalled)
     {
         // Give the device queue's wake back to traffic control (or to nobody).
@@ -260,6 +334,7 @@ LhpProtocol::DoDispose()
     m_impairment = nullptr;
     m_txQueue = nullptr;
     m_wakeChain = nullptr;
+    m_macQueue = nullptr;
     m_device = nullptr;
     m_receiveCb = MakeNullCallback<void, Handle, resoa::LhpChannel, Ptr<Packet>>();
     m_connectionCb = MakeNullCallback<void, Handle, ConnectionEvent, const Address&>();
@@ -286,10 +361,24 @@ void LhpProtocol::SetAckEveryFrames(uint32_t v) { m_config.link.ackEveryFrames =
 uint32_t LhpProtocol::GetAckEveryFrames() const { return m_config.link.ackEveryFrames; }
 void LhpProtocol::SetAckDelay(Time v) { m_config.link.ackDelay = ToDuration(v); ApplyConfig(); }
 Time LhpProtocol::GetAckDelay() const { return ToTime(m_config.link.ackDelay); }
+void LhpProtocol::SetAdaptiveAcks(bool v) { m_config.link.adaptiveAcks = v; ApplyConfig(); }
+bool LhpProtocol::GetAdaptiveAcks() const { return m_config.link.adaptiveAcks; }
+void LhpProtocol::SetGapAckEveryFrames(uint32_t v) { m_config.link.gapAckEveryFrames = v; ApplyConfig(); }
+uint32_t LhpProtocol::GetGapAckEveryFrames() const { return m_config.link.gapAckEveryFrames; }
+void LhpProtocol::SetLossTolerantRto(bool v) { m_config.link.lossTolerantRto = v; ApplyConfig(); }
+bool LhpProtocol::GetLossTolerantRto() const { return m_config.link.lossTolerantRto; }
+void LhpProtocol::SetMacRetryControl(bool v) { m_config.link.macRetryControl = v; ApplyConfig(); }
+bool LhpProtocol::GetMacRetryControl() const { return m_config.link.macRetryControl; }
+void LhpProtocol::SetMacTransmissionsMax(uint32_t v) { m_config.link.macTransmissionsMax = v; ApplyConfig(); }
+uint32_t LhpProtocol::GetMacTransmissionsMax() const { return m_config.link.macTransmissionsMax; }
+void LhpProtocol::SetMacResidualLoss(double v) { m_config.link.macResidualLoss = v; ApplyConfig(); }
+double LhpProtocol::GetMacResidualLoss() const { return m_config.link.macResidualLoss; }
 void LhpProtocol::SetSemiReliableRetries(uint32_t v) { m_config.link.semiReliableRetries = v; ApplyConfig(); }
 uint32_t LhpProtocol::GetSemiReliableRetries() const { return m_config.link.semiReliableRetries; }
 void LhpProtocol::SetSemiReliableDeadline(Time v) { m_config.link.semiReliableDeadline = ToDuration(v); ApplyConfig(); }
 Time LhpProtocol::GetSemiReliableDeadline() const { return ToTime(m_config.link.semiReliableDeadline); }
+void LhpProtocol::SetAdaptiveDeadline(bool v) { m_config.link.adaptiveDeadline = v; ApplyConfig(); }
+bool LhpProtocol::GetAdaptiveDeadline() const { return m_config.link.adaptiveDeadline; }
 void LhpProtocol::SetConnectRetries(uint32_t v) { m_config.link.connectRetries = v; ApplyConfig(); }
 uint32_t LhpProtocol::GetConnectRetries() const { return m_config.link.connectRetries; }
 void LhpProtocol::SetKeepaliveInterval(Time v) { m_config.link.keepaliveInterval = ToDuration(v); ApplyConfig(); }
@@ -351,6 +440,18 @@ LhpProtocol::SetDevice(Ptr<NetDevice> device)
     {
         // LHP frames carry no priority: Wi-Fi puts them on AC_BE, tx queue 0.
         m_txQueue = ndqi->GetTxQueue(0);
+    }
+    if (Ptr<WifiNetDevice> wifi = DynamicCast<WifiNetDevice>(device))
+    {
+        Ptr<WifiMac> mac = wifi->GetMac();
+        m_macQueue = mac ? mac->GetTxopQueue(mac->GetQosSupported() ? AC_BE : AC_BE_NQOS) : nullptr;
+        if (m_macQueue)
+        {
+            m_macQueue->TraceConnectWithoutContext(
+                "Dequeue", MakeCallback(&LhpProtocol::OnMacQueueLeft, this));
+            m_macQueue->TraceConnectWithoutContext(
+                "Expired", MakeCallback(&LhpProtocol::OnMacQueueLeft, this));
+        }
     }
     device->GetNode()->RegisterProtocolHandler(
         MakeCallback(&LhpProtocol::ReceiveFromDevice, this), resoa::kLhpEtherType, device);
@@ -524,6 +625,12 @@ LhpProtocol::GetDeviceStalls() const
     return m_deviceStalls;
 }
 
+uint32_t
+LhpProtocol::GetAppliedMacTransmissions() const
+{
+    return m_macTransmissions;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Driver loop
 
@@ -614,6 +721,7 @@ LhpProtocol::Pump()
         Transmit();
     } while (m_pumpAgain);
     m_pumping = false;
+    ApplyMacTransmissions();
     ArmTimer();
     FireTraces();
 }
@@ -724,6 +832,11 @@ LhpProtocol::Transmit()
     resoa::LhpTxInfo info;
     for (;;)
     {
+        if (MacQueueFull())
+        {
+            m_waitingForMac = true; // OnMacQueueLeft polls again
+            return;
+        }
         if (m_txQueue && m_txQueue->IsStopped())
         {
             // The device queue is full: leave frames in LHP, where acks stay current and a
@@ -744,8 +857,13 @@ LhpProtocol::Transmit()
             m_retransmitTrace(p, h);
         }
         Mac48Address mac = ToMac(to);
+        if (m_macQueue && m_deviceQueueLimit > 0)
+        {
+            m_inMacQueue.insert(p->GetUid()); // the copy below keeps the uid
+        }
         if (!m_device->Send(p->Copy(), mac, resoa::kLhpEtherType))
         {
+            m_inMacQueue.erase(p->GetUid());
             // Refused: keep the frame and offer it again first. Dropping it would only make
             // LHP retransmit it later, with a backed-off timer.
             m_deviceStalls++;
@@ -755,6 +873,55 @@ LhpProtocol::Transmit()
             return;
         }
     }
+}
+
+void
+LhpProtocol::ApplyMacTransmissions()
+{
+    uint32_t n = m_endpoint->GetMacTransmissions();
+    if (n == 0 || n == m_macTransmissions || !m_device)
+    {
+        return;
+    }
+    Ptr<WifiNetDevice> wifi = DynamicCast<WifiNetDevice>(m_device);
+    if (!wifi)
+    {
+        return;
+    }
+    // Per device: ns-3 3.37 has one retry limit per station manager, for all its peers.
+    for (const auto& manager : wifi->GetRemoteStationManagers())
+    {
+        manager->SetMaxSsrc(n);
+        manager->SetMaxSlrc(n);
+    }
+    NS_LOG_INFO("MAC transmissions per frame " << m_macTransmissions << " -> " << n);
+    m_macTransmissions = n;
+}
+
+bool
+LhpProtocol::MacQueueFull()
+{
+    if (!m_macQueue || m_deviceQueueLimit == 0)
+    {
+        return false;
+    }
+    if (m_macQueue->GetNPackets() == 0)
+    {
+        m_inMacQueue.clear(); // none of ours can be left (a flush we heard nothing of)
+    }
+    return m_inMacQueue.size() >= m_deviceQueueLimit;
+}
+
+void
+LhpProtocol::OnMacQueueLeft(Ptr<const WifiMpdu> mpdu)
+{
+    if (m_inMacQueue.erase(mpdu->GetPacket()->GetUid()) == 0 || !m_waitingForMac)
+    {
+        return;
+    }
+    // Called from inside the MAC: poll in an event of our own.
+    m_waitingForMac = false;
+    m_macEvent = Simulator::ScheduleNow(&LhpProtocol::Pump, this);
 }
 
 void

@@ -789,6 +789,21 @@ LhpEndpoint::GetTotalStats() const
     return sum;
 }
 
+std::uint32_t
+LhpEndpoint::GetMacTransmissions() const
+{
+    std::uint32_t n = 0;
+    for (const auto& [h, e] : m_links)
+    {
+        LhpState st = e.link->GetState();
+        if (st == LhpState::Open || st == LhpState::Closing || st == LhpState::Connecting)
+        {
+            n = std::max(n, e.link->GetMacTransmissions());
+        }
+    }
+    return n;
+}
+
 const LhpEndpointStats&
 LhpEndpoint::GetStats() const
 {

@@ -308,6 +308,10 @@ class LhpEndpoint
         const std::function<void(Handle, const PeerAddress&, const LhpLink&)>& fn) const;
     /// Sum of every link's counters, live and reaped.
     LhpStats GetTotalStats() const;
+    /// MAC transmissions per frame the driver should configure on the device: the largest
+    /// advice of the live links (one device serves them all; the link that needs the most
+    /// MAC repair wins), 0 if none advises (no live link, or macRetryControl off).
+    std::uint32_t GetMacTransmissions() const;
     const LhpEndpointStats& GetStats() const;
 
   private:

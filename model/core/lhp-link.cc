@@ -8,6 +8,7 @@
 #include "lhp-seq.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace resoa
 {
@@ -23,8 +24,19 @@ Sanitised(LhpConfig c)
     c.maxPayload =
         static_cast<std::uint16_t>(std::clamp<std::size_t>(c.maxPayload, 1, kLhpMaxPayload));
     c.window = std::clamp<std::uint16_t>(c.window, 1, kLhpMaxWindow);
+    c.macTransmissionsMax = std::max<std::uint32_t>(c.macTransmissionsMax, 1);
     return c;
 }
+
+/// Weight of one transmission outcome in the loss EWMA (1/32: a few windows of memory).
+constexpr double kLossGain = 1.0 / 32;
+/// lossTolerantRto: doublings of the RTO in a row without a new sample while the peer is
+/// silent. A window stalled on a hole sends nothing new, so nothing can overtake a lost
+/// retransmission; doubling up to maxRto (1 s) there left a link at 50 % loss idle for
+/// seconds (./resoa bench lhp).
+constexpr unsigned kLossTolerantDoublings = 2;
+/// Outcomes between revisions of the MAC advice, so the EWMA settles after each change.
+constexpr std::uint32_t kAdviceEvery = 64;
 
 LhpChannel
 ChannelOf(std::size_t ch)
@@ -58,6 +70,8 @@ LhpLink::LhpLink(LhpConfig config, std::uint32_t connId, std::uint32_t nonce)
     , m_rtt(config.initialRto, config.minRto, config.maxRto)
     , m_send{{LhpSendWindow(false, config.initialSeq), LhpSendWindow(true, config.initialSeq)}}
     , m_recv{{LhpRecvWindow(false, config.initialSeq), LhpRecvWindow(true, config.initialSeq)}}
+    , m_macTransmissions(m_config.macTransmissionsMax)
+    , m_rxNext{{config.initialSeq, config.initialSeq}}
 {
     ApplyWindow();
 }
@@ -346,16 +360,24 @@ LhpLink::OnData(LhpFrame& f, TimePoint now)
     {
         return false;
     }
+    NoteArrivalLoss(ch, f.seq);
     LhpRecvWindow& rx = m_recv[ch];
     bool hadGap = rx.HasGap();
     m_scratch.clear();
+    const std::uint32_t edge = rx.Expected();
+    const bool adaptive = m_config.adaptiveAcks;
     switch (rx.OnData(f.seq, std::move(f.payload), m_scratch))
     {
         case LhpArrival::InOrder:
-            rx.NoteArrival(true, hadGap, now); // a filled hole is reported at once
+            // A filled hole is reported at once; adaptive: only if it released many frames.
+            rx.NoteArrival(true,
+                           hadGap &&
+                               (!adaptive || static_cast<std::uint32_t>(rx.Expected() - edge) >=
+                                                 m_config.ackEveryFrames),
+                           now);
             break;
         case LhpArrival::OutOfOrder:
-            rx.NoteArrival(true, true, now);
+            rx.NoteArrival(true, !adaptive, now); // adaptive: counted (gapAckEveryFrames)
             break;
         case LhpArrival::Duplicate:
             m_stats.duplicatesReceived++;
@@ -490,6 +512,7 @@ LhpLink::ApplyAck(std::size_t ch, const LhpFrame& f, TimePoint now)
     {
         m_rtt.AddSample(*r.rttSample);
     }
+    NoteOutcome(false, r.newlyAcked);
     for (std::uint32_t seq : r.lost)
     {
         HandleLoss(ch, seq);
@@ -511,6 +534,7 @@ LhpLink::HandleLoss(std::size_t ch, std::uint32_t seq)
     {
         return; // retired by an earlier drop in the same batch
     }
+    NoteOutcome(true, 1);
     std::uint32_t retransmissions = m_send[ch].Entry(seq).transmissions - 1;
     if (ch == kSemiReliable)
     {
@@ -526,6 +550,73 @@ LhpLink::HandleLoss(std::size_t ch, std::uint32_t seq)
         return;
     }
     m_send[ch].QueueRetransmission(seq);
+}
+
+void
+LhpLink::NoteOutcome(bool lost, std::uint32_t count)
+{
+    if (!m_config.macRetryControl || count == 0)
+    {
+        return;
+    }
+    for (std::uint32_t i = 0; i < count; ++i)
+    {
+        m_txLoss += ((lost ? 1.0 : 0.0) - m_txLoss) * kLossGain;
+    }
+    m_txMeasured = true;
+    m_outcomes += count;
+    if (m_outcomes < kAdviceEvery)
+    {
+        return;
+    }
+    m_outcomes = 0;
+    // Per-attempt loss from the residual loss under the advice in force.
+    Advise(std::pow(m_txLoss, 1.0 / m_macTransmissions));
+}
+
+void
+LhpLink::NoteArrivalLoss(std::size_t ch, std::uint32_t seq)
+{
+    if (!m_config.macRetryControl || SeqLess(seq, m_rxNext[ch]))
+    {
+        return; // a retransmission or a frame below the first-pass front
+    }
+    const std::uint32_t jumped = seq - m_rxNext[ch];
+    m_rxNext[ch] = seq + 1;
+    if (jumped >= m_window)
+    {
+        return; // not a loss pattern: a semi-reliable sender moved on
+    }
+    for (std::uint32_t i = 0; i <= jumped; ++i)
+    {
+        m_rxLoss += ((i < jumped ? 1.0 : 0.0) - m_rxLoss) * kLossGain;
+    }
+    m_rxOutcomes += jumped + 1;
+    if (m_txMeasured || m_rxOutcomes < kAdviceEvery)
+    {
+        return; // our own data's outcomes decide once there are any
+    }
+    m_rxOutcomes = 0;
+    Advise(m_rxLoss);
+}
+
+void
+LhpLink::Advise(double attempt)
+{
+    // The fewest attempts that leave at most macResidualLoss for LHP to repair.
+    std::uint32_t n = 1;
+    while (n < m_config.macTransmissionsMax &&
+           std::pow(attempt, static_cast<double>(n)) > m_config.macResidualLoss)
+    {
+        ++n;
+    }
+    if (n != m_macTransmissions)
+    {
+        // Start the EWMA from what the new advice should leave, so old outcomes measured
+        // under the previous count do not push it further.
+        m_txLoss = std::pow(attempt, static_cast<double>(n));
+        m_macTransmissions = n;
+    }
 }
 
 void
@@ -549,10 +640,23 @@ LhpLink::HandleRetransmitTimers(TimePoint now)
             continue;
         }
         // Back off once per flight: frames sent before the last backoff timed out under the
-        // old RTO and must not double it again.
-        if (newest > m_backoffSerial)
+        // old RTO and must not double it again. With lossTolerantRto, not when a frame sent
+        // after all of them has been acked (the path delivers: they were lost, not late),
+        // and at most kLossTolerantDoublings times in a row otherwise.
+        const bool tolerant = m_config.lossTolerantRto;
+        const bool overtaken = m_send[ch].NewestAckedSerial() > newest;
+        TimePoint newestSent{0};
+        for (std::uint32_t seq : expired)
         {
-            m_rtt.Backoff();
+            newestSent = std::max(newestSent, m_send[ch].Entry(seq).lastSent);
+        }
+        // A peer that still talks while nothing sent later is acked: the frames are late (a
+        // queue deeper than the RTO), and only doubling without a cap stops a storm of
+        // retransmissions that Karn's rule keeps from ever giving a new sample.
+        const bool silent = m_lastReceived <= newestSent;
+        if (newest > m_backoffSerial && !(overtaken && tolerant))
+        {
+            m_rtt.Backoff(tolerant && silent ? kLossTolerantDoublings : ~0u);
             m_backoffSerial = m_txSerial;
         }
         for (std::uint32_t seq : expired)
@@ -584,7 +688,11 @@ LhpLink::ApplyWindow()
     for (std::size_t ch = 0; ch < kLhpChannelCount; ++ch)
     {
         m_send[ch].SetLimits(m_window, m_config.sendBufferSdus);
-        m_recv[ch].Configure(m_window, m_config.ackEveryFrames, m_config.ackDelay);
+        m_recv[ch].Configure(m_window,
+                             m_config.ackEveryFrames,
+                             m_config.ackDelay,
+                             m_config.adaptiveAcks ? m_config.gapAckEveryFrames
+                                                   : m_config.ackEveryFrames);
     }
 }
 
@@ -649,6 +757,18 @@ LhpLink::KeepaliveDue() const
     return m_lastReceived + m_config.keepaliveInterval;
 }
 
+Duration
+LhpLink::SemiReliableDeadline() const
+{
+    const Duration fixed = m_config.semiReliableDeadline;
+    if (fixed <= Duration{0} || !m_config.adaptiveDeadline)
+    {
+        return fixed;
+    }
+    return std::max(fixed,
+                    static_cast<Duration::rep>(m_config.semiReliableRetries + 1) * m_rtt.GetRto());
+}
+
 bool
 LhpLink::ForwardReady() const
 {
@@ -682,9 +802,10 @@ LhpLink::NextDeadline() const
     }
     const LhpSendWindow& semi = m_send[kSemiReliable];
     std::optional<TimePoint> oldest = semi.OldestFirstSent();
-    if (oldest && m_config.semiReliableDeadline > Duration{0})
+    const Duration deadline = SemiReliableDeadline();
+    if (oldest && deadline > Duration{0})
     {
-        Earliest(best, *oldest + m_config.semiReliableDeadline);
+        Earliest(best, *oldest + deadline);
     }
     if (semi.NeedsForward() && m_forwardSeq == semi.Base() && !m_sendForward)
     {
@@ -741,10 +862,10 @@ LhpLink::HandleDeadline(TimePoint now)
         return;
     }
     LhpSendWindow& semi = m_send[kSemiReliable];
-    if (m_config.semiReliableDeadline > Duration{0})
+    const Duration deadline = SemiReliableDeadline();
+    if (deadline > Duration{0})
     {
-        for (auto t = semi.OldestFirstSent(); t && *t + m_config.semiReliableDeadline <= now;
-             t = semi.OldestFirstSent())
+        for (auto t = semi.OldestFirstSent(); t && *t + deadline <= now; t = semi.OldestFirstSent())
         {
             DropSemiReliable(semi.Base());
         }
@@ -981,6 +1102,18 @@ Duration
 LhpLink::GetRto() const
 {
     return m_rtt.GetRto();
+}
+
+std::uint32_t
+LhpLink::GetMacTransmissions() const
+{
+    return m_config.macRetryControl ? m_macTransmissions : 0;
+}
+
+double
+LhpLink::GetTransmissionLoss() const
+{
+    return m_txLoss;
 }
 
 Duration

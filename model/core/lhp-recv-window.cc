@@ -19,10 +19,14 @@ LhpRecvWindow::LhpRecvWindow(bool semiReliable, std::uint32_t initialSeq)
 }
 
 void
-LhpRecvWindow::Configure(std::uint32_t window, std::uint32_t ackEveryFrames, Duration ackDelay)
+LhpRecvWindow::Configure(std::uint32_t window,
+                         std::uint32_t ackEveryFrames,
+                         Duration ackDelay,
+                         std::uint32_t gapAckEveryFrames)
 {
     m_window = std::max<std::uint32_t>(window, 1);
     m_ackEvery = std::max<std::uint32_t>(ackEveryFrames, 1);
+    m_gapAckEvery = gapAckEveryFrames == 0 ? m_ackEvery : gapAckEveryFrames;
     m_ackDelay = ackDelay;
 }
 
@@ -151,7 +155,7 @@ LhpRecvWindow::NoteArrival(bool newFrame, bool immediate, TimePoint now)
     {
         m_ackDeadline = now + m_ackDelay;
     }
-    if (m_unacked >= m_ackEvery)
+    if (m_unacked >= (HasGap() ? m_gapAckEvery : m_ackEvery))
     {
         m_ackNow = true;
     }

@@ -43,8 +43,12 @@ class LhpRecvWindow
 
     LhpRecvWindow(bool semiReliable, std::uint32_t initialSeq);
 
-    /// Window in frames (>= 1) and the ack policy.
-    void Configure(std::uint32_t window, std::uint32_t ackEveryFrames, Duration ackDelay);
+    /// Window in frames (>= 1) and the ack policy: an ack after `ackEveryFrames` new frames,
+    /// or after `gapAckEveryFrames` while a hole is open (0: the same as ackEveryFrames).
+    void Configure(std::uint32_t window,
+                   std::uint32_t ackEveryFrames,
+                   Duration ackDelay,
+                   std::uint32_t gapAckEveryFrames = 0);
 
     /// Takes a Data frame; SDUs now deliverable are appended to `out`.
     LhpArrival OnData(std::uint32_t seq,
@@ -84,6 +88,7 @@ class LhpRecvWindow
     std::uint32_t m_window = 1;
     std::deque<std::optional<std::vector<std::uint8_t>>> m_slots; //!< [i] is m_expected + i
     std::uint32_t m_ackEvery = 1;
+    std::uint32_t m_gapAckEvery = 1; //!< ack threshold while a hole is open
     Duration m_ackDelay{0};
     std::uint32_t m_unacked = 0;
     bool m_ackNow = false;

@@ -39,11 +39,17 @@ LhpRttEstimator::AddSample(Duration rtt)
         m_srtt = (7 * *m_srtt + rtt) / 8;
     }
     m_rto = Clamp(*m_srtt + 4 * m_rttVar);
+    m_doublings = 0;
 }
 
 void
-LhpRttEstimator::Backoff()
+LhpRttEstimator::Backoff(unsigned maxDoublings)
 {
+    if (m_doublings >= maxDoublings)
+    {
+        return;
+    }
+    ++m_doublings;
     m_rto = m_rto >= m_maxRto / 2 ? m_maxRto : 2 * m_rto;
 }
 

@@ -30,8 +30,9 @@ class LhpRttEstimator
 
     /// Feeds one round-trip sample (negative samples are taken as zero).
     void AddSample(Duration rtt);
-    /// Doubles the RTO after a timeout, up to maxRto.
-    void Backoff();
+    /// Doubles the RTO after a timeout, up to maxRto, unless it has been doubled
+    /// `maxDoublings` times since the last sample already.
+    void Backoff(unsigned maxDoublings = ~0u);
 
     /// Current RTO, backoff included.
     Duration GetRto() const;
@@ -48,6 +49,7 @@ class LhpRttEstimator
     std::optional<Duration> m_srtt;
     Duration m_rttVar{0};
     Duration m_rto;
+    unsigned m_doublings = 0; //!< Backoff() calls since the last sample
 };
 
 } // namespace resoa

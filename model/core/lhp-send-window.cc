@@ -407,6 +407,12 @@ LhpSendWindow::NeedsForward() const
     return m_semiReliable && SeqLess(m_peerAck, m_base);
 }
 
+std::uint64_t
+LhpSendWindow::NewestAckedSerial() const
+{
+    return m_ackedCount > 0 ? m_ackedTop[0] : 0;
+}
+
 std::uint32_t
 LhpSendWindow::Base() const
 {

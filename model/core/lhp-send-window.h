@@ -131,6 +131,10 @@ class LhpSendWindow
     /// frames we gave up; a Forward(Base()) must tell it.
     bool NeedsForward() const;
 
+    /// Largest link-wide serial among acked transmissions (an acked frame counts with its
+    /// first transmission); 0 before any ack.
+    std::uint64_t NewestAckedSerial() const;
+
     std::uint32_t Base() const;
     std::uint32_t Next() const;
     /// Highest cumulative ack received.

@@ -283,6 +283,10 @@ TEST_P(CoreDriverTransfer, StreamBothWaysIntact)
     ServerDriverConfig scfg;
     scfg.lhp.link.sendBufferSdus = 8;
     scfg.session.backpressureMessages = 4;
+    // This driver drains PollTransmit into the link: a window queues for up to 20 ms at
+    // 20 Mbit/s, beyond the 5 ms default MinRto until the RTT estimate catches up (the ns-3
+    // driver paces instead; see LhpConfig::minRto).
+    ccfg.lhp.link.minRto = scfg.lhp.link.minRto = 20ms;
     StartRegistered(w, link.seed, ccfg, scfg);
     if (HasFatalFailure())
     {

@@ -87,7 +87,9 @@ TEST_P(LhpOverWifi, DeliversIntactUnderFrameLoss)
     }
     if (c.frameLoss == 0)
     {
-        EXPECT_EQ(tx.retransmissions, 0u);
+        // MacRetryControl sees a clean link and lets the MAC send each frame once, so the
+        // rare collision of the STA's data with the AP's acks is LHP's to repair.
+        EXPECT_LE(tx.retransmissions, tx.dataFramesSent / 50);
     }
     // No IP stack was installed anywhere: LHP runs straight over the link.
     EXPECT_EQ(s.nodes.Get(0)->GetObject<Object>(TypeId::LookupByName("ns3::Ipv4")), nullptr);

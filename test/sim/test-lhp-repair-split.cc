@@ -1,0 +1,142 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ *
+ * Issue 11: the ns-3 driver's part of the MAC/LHP repair split. LhpProtocol applies the
+ * core's MAC transmission advice to the WifiNetDevice's remote station manager
+ * (MacRetryControl), and keeps at most DeviceQueueLimit of its frames in the MAC queue.
+ * Each is checked on and off.
+ */
+#include "ns3/core-module.h"
+#include "ns3/lhp-bulk-transfer.h"
+#include "ns3/lhp-helper.h"
+#include "ns3/lossy-wifi-helper.h"
+#include "ns3/network-module.h"
+#include "ns3/wifi-module.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+using namespace ns3;
+
+namespace
+{
+
+/// AP (LHP server) and one STA (LHP client) at 30 % i.i.d. frame loss, 7 MAC transmissions;
+/// a bulk transfer STA -> AP for 3 s.
+struct SplitScenario
+{
+    NodeContainer nodes;
+    NetDeviceContainer devices;
+    Ptr<LhpProtocol> server;
+    Ptr<LhpProtocol> client;
+    Ptr<LhpBulkTransfer> transfer;
+
+    SplitScenario(double loss, const std::string& name, const AttributeValue& value)
+    {
+        RngSeedManager::SetSeed(1);
+        RngSeedManager::SetRun(1);
+        nodes.Create(2);
+        LossyWifiHelper wifi;
+        wifi.SetFrameLoss(loss);
+        wifi.SetMacRetries(7);
+        devices = wifi.Install(nodes.Get(0), NodeContainer(nodes.Get(1)));
+        int64_t stream = wifi.AssignStreams(devices, 10);
+        LhpHelper lhp;
+        lhp.SetAttribute(name, value);
+        server = lhp.Install(devices.Get(0));
+        client = lhp.Install(devices.Get(1));
+        server->AssignStreams(stream++);
+        client->AssignStreams(stream++);
+        transfer = Create<LhpBulkTransfer>(client, server, devices.Get(0)->GetAddress(), 0, 5);
+        transfer->Start(Seconds(0.5));
+    }
+
+    ~SplitScenario()
+    {
+        Simulator::Destroy();
+    }
+
+    /// PHY transmissions per MPDU the STA's MAC was handed (MAC retries included).
+    double AttemptsPerFrame() const
+    {
+        return m_frames == 0 ? 0 : static_cast<double>(m_attempts) / m_frames;
+    }
+
+    /// Counts the STA's MAC input and PHY transmissions from now on.
+    void CountStaAttempts()
+    {
+        Ptr<WifiNetDevice> sta = DynamicCast<WifiNetDevice>(devices.Get(1));
+        sta->GetMac()->TraceConnectWithoutContext(
+            "MacTx", Callback<void, Ptr<const Packet>>([this](Ptr<const Packet>) { m_frames++; }));
+        sta->GetPhy()->TraceConnectWithoutContext(
+            "PhyTxBegin",
+            Callback<void, Ptr<const Packet>, double>([this](Ptr<const Packet>, double)
+                                                      { m_attempts++; }));
+    }
+
+    uint64_t m_frames = 0;
+    uint64_t m_attempts = 0;
+};
+
+TEST(LhpRepairSplit, MacRetryControlLowersTheStationsRetryLimit)
+{
+    SplitScenario s(0.3, "MacRetryControl", BooleanValue(true));
+    Simulator::Schedule(Seconds(1.5), [&s]() { s.CountStaAttempts(); });
+    Simulator::Stop(Seconds(3.5));
+    Simulator::Run();
+    // 30 % per attempt <= MacResidualLoss 0.45: one transmission, LHP repairs the rest. The
+    // AP only acks and follows the STA's measured residual loss.
+    EXPECT_EQ(s.client->GetAppliedMacTransmissions(), 1u);
+    EXPECT_EQ(s.server->GetAppliedMacTransmissions(), 1u);
+    // The MAC really retries less: measured 1.24 PHY transmissions per frame (2.28 without).
+    EXPECT_LT(s.AttemptsPerFrame(), 1.5);
+    LhpBulkTransfer::Result r = s.transfer->GetResult();
+    EXPECT_TRUE(r.intact);
+    EXPECT_GT(r.bytesDelivered, 1000000u);
+}
+
+TEST(LhpRepairSplit, WithoutMacRetryControlTheDeviceKeepsItsLimit)
+{
+    SplitScenario s(0.3, "MacRetryControl", BooleanValue(false));
+    Simulator::Schedule(Seconds(1.5), [&s]() { s.CountStaAttempts(); });
+    Simulator::Stop(Seconds(3.5));
+    Simulator::Run();
+    EXPECT_EQ(s.client->GetAppliedMacTransmissions(), 0u);
+    EXPECT_EQ(s.server->GetAppliedMacTransmissions(), 0u);
+    // Data or MAC ACK lost: 51 % of attempts fail, so about two attempts per frame.
+    EXPECT_GT(s.AttemptsPerFrame(), 1.8); // measured 2.28
+    EXPECT_TRUE(s.transfer->GetResult().intact);
+}
+
+/// Deepest the STA's MAC queue got during a clean bulk transfer.
+uint32_t
+DeepestMacQueue(uint32_t limit)
+{
+    SplitScenario s(0, "DeviceQueueLimit", UintegerValue(limit));
+    Ptr<WifiMac> mac = DynamicCast<WifiNetDevice>(s.devices.Get(1))->GetMac();
+    Ptr<WifiMacQueue> queue = mac->GetTxopQueue(mac->GetQosSupported() ? AC_BE : AC_BE_NQOS);
+    uint32_t deepest = 0;
+    queue->TraceConnectWithoutContext("Enqueue",
+                                      Callback<void, Ptr<const WifiMpdu>>(
+                                          [&](Ptr<const WifiMpdu>)
+                                          { deepest = std::max(deepest, queue->GetNPackets()); }));
+    Simulator::Stop(Seconds(2));
+    Simulator::Run();
+    EXPECT_TRUE(s.transfer->GetResult().intact);
+    EXPECT_GT(s.transfer->GetResult().bytesDelivered, 1000000u);
+    return deepest;
+}
+
+TEST(LhpRepairSplit, DeviceQueueLimitKeepsTheMacQueueShallow)
+{
+    // One LHP frame at a time (a management frame may share the DCF queue now and then).
+    EXPECT_LE(DeepestMacQueue(1), 2u);
+}
+
+TEST(LhpRepairSplit, WithoutDeviceQueueLimitAWindowWaitsInTheMacQueue)
+{
+    EXPECT_GE(DeepestMacQueue(0), 20u);
+}
+
+} // namespace
