@@ -597,6 +597,26 @@ def point_ratio_lines(name, d):
     return lines
 
 
+def headline_text():
+    """What `./resoa run` runs, from campaigns.py (so this text cannot go stale)."""
+    parts = []
+    for name in cp.campaigns_for("headline"):
+        camp = cp.CAMPAIGNS[name]
+        xs = camp.x_values(mode="headline")
+        if camp.x_flag:
+            unit = {"frameLoss": " %", "burstBadMs": " ms fades", "rtt": " ms RTT"}.get(
+                camp.x_flag, "")
+            parts.append(f"`{name}` at " + ", ".join(f"{x * camp.x_scale:g}" for x in xs) + unit)
+        else:
+            parts.append(f"`{name}`")
+    labels = ", ".join(v.label for v in cp.VARIANTS if v.key in cp.HEADLINE_KEYS)
+    return (
+        "`./resoa run` (the headline) runs " + "; ".join(parts) + f" ({cp.RUNS['headline']} runs "
+        f"of {cp.DURATION_S['headline']} s per point of {labels}); `./resoa run --full` every "
+        "campaign, x value and variant (analysis/README.md)."
+    )
+
+
 def ratios_section(loaded):
     out = ["## Ratios (computed from the campaign tables below)", ""]
     out += [
@@ -924,10 +944,7 @@ def main(argv=None):
     )
     md += [
         "",
-        "`./resoa run` (the headline) runs `loss` at 0 and 30 % and `burst` at 50 and 200 ms "
-        "fades, 10 runs of 30 s per point of ReSoA, TCP Linux-like, TCP Cubic/200 ms, TCP "
-        "NewReno/1 s and the limit; `./resoa run --full` every campaign, x value and variant "
-        "(analysis/README.md).",
+        headline_text(),
         "",
     ]
     md += ratios_section(loaded)
