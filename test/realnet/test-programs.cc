@@ -70,6 +70,21 @@ class ResoaPrograms : public ::testing::Test
         return StartFtpServer(*rig, kFtpServer, port, dir + "/ftp", tls);
     }
 
+    /// A sink on the internet's port 9 that accepts \p count connections and holds them.
+    std::unique_ptr<Background> StartHoldingSink(int count)
+    {
+        return rig->Start(
+            rig->internet,
+            {"/usr/bin/python3",
+             "-c",
+             "import socket,time\n"
+             "s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+             "s.bind(('198.51.100.2',9));s.listen(16);print('listening',flush=True)\n"
+             "c=[s.accept() for _ in range(" +
+                 std::to_string(count) + ")];time.sleep(30)"},
+            "sink.log");
+    }
+
     std::unique_ptr<ProgramRig> rig;
     std::string dir;
     ProgramRig::Client* client = nullptr;
@@ -410,15 +425,7 @@ for i in range(5):
         result.append(errno.errorcode.get(e.errno, str(e.errno)))
 print("result=" + ",".join(result))
 )";
-    auto sink =
-        rig->Start(rig->internet,
-                   {"/usr/bin/python3",
-                    "-c",
-                    "import socket,time\n"
-                    "s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
-                    "s.bind(('198.51.100.2',9));s.listen(16);print('listening',flush=True)\n"
-                    "c=[s.accept() for _ in range(3)];time.sleep(30)"},
-                   "sink.log");
+    auto sink = StartHoldingSink(3);
     ASSERT_TRUE(sink->WaitFor("listening")) << sink->Log();
     CommandResult r = rig->RunResoa(*client, "exec /usr/bin/python3 " + dir + "/many.py", 30);
     EXPECT_EQ(r.exitCode, 0) << r.output << rig->DaemonLogs();
@@ -450,15 +457,7 @@ result.append(attempt(lambda: s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 
 result.append(attempt(lambda: s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 100000)))
 print("result=" + ",".join(result))
 )";
-    auto sink =
-        rig->Start(rig->internet,
-                   {"/usr/bin/python3",
-                    "-c",
-                    "import socket,time\n"
-                    "s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
-                    "s.bind(('198.51.100.2',9));s.listen(16);print('listening',flush=True)\n"
-                    "c=[s.accept() for _ in range(2)];time.sleep(30)"},
-                   "sink.log");
+    auto sink = StartHoldingSink(2);
     ASSERT_TRUE(sink->WaitFor("listening")) << sink->Log();
     CommandResult r = rig->RunResoa(*client, "exec /usr/bin/python3 " + dir + "/budget.py", 30);
     EXPECT_EQ(r.exitCode, 0) << r.output << rig->DaemonLogs();

@@ -9,6 +9,7 @@
 #include "ns3/resoa-helper.h"
 
 #include "ns3/access-network-helper.h"
+#include "ns3/applications-module.h"
 #include "ns3/core-module.h"
 #include "ns3/network-module.h"
 #include "ns3/stream-pattern.h"
@@ -66,6 +67,48 @@ struct ResoaScenario
         Simulator::Destroy();
     }
 };
+
+/// What both ends saw of a client's address (see ProbeAddresses).
+struct AddressProbe
+{
+    Address own;            //!< getsockname() in the client's application
+    Address peerSeenByHost; //!< the source address at the host's sink
+    bool connected = false;
+};
+
+/**
+ * At 1 s, connects a socket of `factory` from `node` to a sink on `port` of `net`'s host,
+ * records getsockname() and the source the host sees, and sends 100 bytes.
+ */
+inline void
+ProbeAddresses(
+    const AccessNetwork& net, Ptr<Node> node, TypeId factory, uint16_t port, AddressProbe* out)
+{
+    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
+                                InetSocketAddress(Ipv4Address::GetAny(), port));
+    Ptr<PacketSink> sink = DynamicCast<PacketSink>(sinkHelper.Install(net.host).Get(0));
+    sink->TraceConnectWithoutContext(
+        "Rx",
+        MakeBoundCallback(
+            +[](AddressProbe* o, Ptr<const Packet>, const Address& from)
+            { o->peerSeenByHost = from; },
+            out));
+    Simulator::Schedule(Seconds(1),
+                        [node, factory, port, out, host = net.hostAddress]()
+                        {
+                            Ptr<Socket> sock = Socket::CreateSocket(node, factory);
+                            sock->SetConnectCallback(Callback<void, Ptr<Socket>>(
+                                                         [out](Ptr<Socket> c)
+                                                         {
+                                                             out->connected = true;
+                                                             c->GetSockName(out->own);
+                                                             uint8_t hello[100] = {};
+                                                             c->Send(hello, sizeof(hello), 0);
+                                                         }),
+                                                     MakeNullCallback<void, Ptr<Socket>>());
+                            sock->Connect(InetSocketAddress(host, port));
+                        });
+}
 
 /// Hash of `n` zero bytes (what BulkSend and OnOff send).
 inline uint64_t

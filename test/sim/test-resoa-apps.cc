@@ -149,42 +149,10 @@ TEST(ResoaApps, UdpEchoRoundTrips)
     EXPECT_EQ(Inet(seenFrom).GetIpv4(), s.net.apPublic);
 }
 
-/// Connects a socket from `node` with `factory` to the host's sink and records what both
-/// ends see as the client's address.
-struct AddressProbe
-{
-    Address own;
-    Address peerSeenByHost;
-    bool connected = false;
-};
-
 void
 ProbeAddresses(ResoaScenario& s, Ptr<Node> node, TypeId factory, uint16_t port, AddressProbe* out)
 {
-    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
-                                InetSocketAddress(Ipv4Address::GetAny(), port));
-    Ptr<PacketSink> sink = DynamicCast<PacketSink>(sinkHelper.Install(s.net.host).Get(0));
-    sink->TraceConnectWithoutContext(
-        "Rx",
-        MakeBoundCallback(
-            +[](AddressProbe* o, Ptr<const Packet>, const Address& from)
-            { o->peerSeenByHost = from; },
-            out));
-    Simulator::Schedule(Seconds(1),
-                        [node, factory, port, out, host = s.net.hostAddress]()
-                        {
-                            Ptr<Socket> sock = Socket::CreateSocket(node, factory);
-                            sock->SetConnectCallback(Callback<void, Ptr<Socket>>(
-                                                         [out](Ptr<Socket> c)
-                                                         {
-                                                             out->connected = true;
-                                                             c->GetSockName(out->own);
-                                                             uint8_t hello[100] = {};
-                                                             c->Send(hello, sizeof(hello), 0);
-                                                         }),
-                                                     MakeNullCallback<void, Ptr<Socket>>());
-                            sock->Connect(InetSocketAddress(host, port));
-                        });
+    resoa_test::ProbeAddresses(s.net, node, factory, port, out);
 }
 
 TEST(ResoaApps, GetSockNameIsServerPublicAddressNTo1)

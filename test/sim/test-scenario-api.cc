@@ -74,44 +74,6 @@ TEST(ScenarioApiDeathTest, DistanceCountMustMatchTheStations)
         "2 station positions for 3 stations");
 }
 
-/// Connects from `node` to the host's sink on `port` once `at` comes; records the client's
-/// own address (getsockname) and the source address the host sees.
-struct AddressProbe
-{
-    Address own;
-    Address seenByHost;
-    bool connected = false;
-};
-
-void
-Probe(Ptr<Node> node, Ptr<Node> host, Ipv4Address hostAddress, uint16_t port, AddressProbe* out)
-{
-    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
-                                InetSocketAddress(Ipv4Address::GetAny(), port));
-    Ptr<PacketSink> sink = DynamicCast<PacketSink>(sinkHelper.Install(host).Get(0));
-    sink->TraceConnectWithoutContext(
-        "Rx",
-        MakeBoundCallback(
-            +[](AddressProbe* o, Ptr<const Packet>, const Address& from) { o->seenByHost = from; },
-            out));
-    Simulator::Schedule(Seconds(1),
-                        [node, port, out, hostAddress]()
-                        {
-                            Ptr<Socket> s =
-                                Socket::CreateSocket(node, TcpSocketFactory::GetTypeId());
-                            s->SetConnectCallback(Callback<void, Ptr<Socket>>(
-                                                      [out](Ptr<Socket> c)
-                                                      {
-                                                          out->connected = true;
-                                                          c->GetSockName(out->own);
-                                                          uint8_t hello[64] = {};
-                                                          c->Send(hello, sizeof(hello), 0);
-                                                      }),
-                                                  MakeNullCallback<void, Ptr<Socket>>());
-                            s->Connect(InetSocketAddress(hostAddress, port));
-                        });
-}
-
 TEST(ScenarioApi, OneToOneInOneCallMixedWithNTo1)
 {
     AccessNetworkHelper access;
@@ -127,8 +89,8 @@ TEST(ScenarioApi, OneToOneInOneCallMixedWithNTo1)
 
     AddressProbe a;
     AddressProbe b;
-    Probe(net.stas.Get(0), net.host, net.hostAddress, 9, &a);
-    Probe(net.stas.Get(1), net.host, net.hostAddress, 10, &b);
+    ProbeAddresses(net, net.stas.Get(0), TcpSocketFactory::GetTypeId(), 9, &a);
+    ProbeAddresses(net, net.stas.Get(1), TcpSocketFactory::GetTypeId(), 10, &b);
     Simulator::Stop(Seconds(4));
     Simulator::Run();
 
@@ -139,13 +101,13 @@ TEST(ScenarioApi, OneToOneInOneCallMixedWithNTo1)
     ASSERT_TRUE(b.connected);
     EXPECT_EQ(oneToOne->GetPublicAddress(), own);
     EXPECT_EQ(Inet(a.own).GetIpv4(), own);
-    EXPECT_EQ(Inet(a.seenByHost).GetIpv4(), own);
+    EXPECT_EQ(Inet(a.peerSeenByHost).GetIpv4(), own);
     EXPECT_EQ(shared->GetPublicAddress(), net.apPublic);
     EXPECT_EQ(Inet(b.own).GetIpv4(), net.apPublic);
-    EXPECT_EQ(Inet(b.seenByHost).GetIpv4(), net.apPublic);
+    EXPECT_EQ(Inet(b.peerSeenByHost).GetIpv4(), net.apPublic);
     // getsockname tells each application what its peer sees.
-    EXPECT_EQ(Inet(a.own).GetPort(), Inet(a.seenByHost).GetPort());
-    EXPECT_EQ(Inet(b.own).GetPort(), Inet(b.seenByHost).GetPort());
+    EXPECT_EQ(Inet(a.own).GetPort(), Inet(a.peerSeenByHost).GetPort());
+    EXPECT_EQ(Inet(b.own).GetPort(), Inet(b.peerSeenByHost).GetPort());
     Simulator::Destroy();
 }
 
