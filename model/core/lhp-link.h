@@ -341,7 +341,10 @@ class LhpLink
     bool ApplyAck(std::size_t ch, const LhpFrame& f, TimePoint now);
 
     // --- loss, drops and state changes ---
-    void HandleLoss(std::size_t ch, std::uint32_t seq);
+    /// `counted`: the loss enters the MAC advice's estimate (see HandleRetransmitTimers).
+    void HandleLoss(std::size_t ch, std::uint32_t seq, bool counted = true);
+    /// A loss was shown within kLossEvidenceMemory of now (see HandleRetransmitTimers).
+    bool RecentLossEvidence(TimePoint now) const;
     /// Feeds `count` transmission outcomes to the loss EWMA; revises the MAC advice.
     void NoteOutcome(bool lost, std::uint32_t count);
     /// Receiver side: Data `seq` arrived on `ch`; counts the seqs it jumped over as lost.
@@ -410,6 +413,9 @@ class LhpLink
     // Semi-reliable Forward in flight.
     std::optional<std::uint32_t> m_forwardSeq;
     TimePoint m_forwardDue{0};
+
+    // The last shown loss (a SACK hole, or a timed-out frame overtaken by a later one).
+    std::optional<TimePoint> m_lastLossEvidence;
 
     // MAC/LHP repair split (macRetryControl).
     double m_txLoss = 0;              //!< EWMA of lost (1) / acked (0) transmissions

@@ -100,38 +100,66 @@ TEST(LhpLossTolerantRto, OffEveryTimeoutDoublesTheRto)
 }
 
 /// RTO after `timeouts` timeouts of one frame in a blackhole (nothing overtakes it), and in
-/// `before` the RTO before them.
+/// `before` the RTO before them. `shownLossy`: just before the blackhole, one frame is lost
+/// below three that arrive (a SACK hole), so the link has shown that it loses frames.
 Duration
-RtoAfterTimeouts(bool lossTolerant, std::uint32_t timeouts, Duration& before)
+RtoAfterTimeouts(bool lossTolerant, bool shownLossy, std::uint32_t timeouts, Duration& before)
 {
     LhpConfig c;
     c.lossTolerantRto = lossTolerant;
     Harness h(Clean(1ms, 100e6), c);
     Warm(h);
+    std::uint32_t seq = c.initialSeq + 20;
+    if (shownLossy)
+    {
+        const std::uint32_t hole = seq;
+        h.pipe.SetDropFilter(
+            [&](int from, const LhpFrame& f)
+            {
+                return from == 0 && f.type == LhpFrameType::Data && f.seq == hole &&
+                       h.pipe.DataSends(0, LhpChannel::Reliable, hole) == 1;
+            });
+        for (std::uint8_t i = 0; i < 4; ++i)
+        {
+            EXPECT_TRUE(h.a.Send(LhpChannel::Reliable, {i}, h.pipe.Now()));
+        }
+        EXPECT_TRUE(h.RunUntil([&] { return h.eb.reliable.size() == 24; }, 1s));
+        EXPECT_EQ(h.pipe.DataSends(0, LhpChannel::Reliable, hole), 2u);
+        h.RunFor(10ms);
+        seq += 4;
+    }
     before = h.a.GetRto();
     h.pipe.SetBlackhole(0, true);
     EXPECT_TRUE(h.a.Send(LhpChannel::Reliable, {2}, h.pipe.Now()));
-    const std::uint32_t seq = c.initialSeq + 20;
     EXPECT_TRUE(h.RunUntil(
         [&] { return h.pipe.DataSends(0, LhpChannel::Reliable, seq) == timeouts + 1; }, 10s));
     return h.a.GetRto();
 }
 
-TEST(LhpLossTolerantRto, OutageStillBacksOffTwice)
+TEST(LhpLossTolerantRto, OutageOnALossyLinkBacksOffTwice)
 {
     Duration before{0};
     // Nothing sent later was acked: two timeouts, two doublings ...
-    const Duration two = RtoAfterTimeouts(true, 2, before);
+    const Duration two = RtoAfterTimeouts(true, true, 2, before);
     EXPECT_EQ(two, 4 * before);
     // ... and no more until a new sample: a stalled window must not idle towards maxRto.
-    const Duration four = RtoAfterTimeouts(true, 4, before);
+    const Duration four = RtoAfterTimeouts(true, true, 4, before);
     EXPECT_EQ(four, 4 * before);
+}
+
+// Without a shown loss a silent peer is as likely a busy medium (64 saturated stations:
+// acks wait for the AP's turn) as an outage: the RTO doubles without the cap, as RFC 6298.
+TEST(LhpLossTolerantRto, SilenceOnALinkThatShowedNoLossDoublesUpToMaxRto)
+{
+    Duration before{0};
+    const Duration four = RtoAfterTimeouts(true, false, 4, before);
+    EXPECT_EQ(four, std::min(16 * before, LhpConfig{}.maxRto));
 }
 
 TEST(LhpLossTolerantRto, OffTheRtoDoublesUpToMaxRto)
 {
     Duration before{0};
-    const Duration four = RtoAfterTimeouts(false, 4, before);
+    const Duration four = RtoAfterTimeouts(false, true, 4, before);
     EXPECT_EQ(four, std::min(16 * before, LhpConfig{}.maxRto));
 }
 
