@@ -49,22 +49,21 @@ Print(const ScaleReport& r)
                 r.stations,
                 c.connectionsPerMac,
                 sockets);
-    std::printf("| phase | wall s | serverd CPU %% of a core | VmRSS MiB | VmHWM MiB | kernel TCP "
-                "MiB (server ns) | load generator + echo CPU %% | LHP frames/s "
-                "|\n|---|---|---|---|---|---|---|---|\n");
-    std::printf("| serverd up, no client | | | %.1f | %.1f | | | |\n",
+    std::printf(
+        "| phase | wall s | serverd CPU %% of a core | VmRSS MiB | VmHWM MiB | load generator "
+        "+ echo CPU %% | LHP frames/s |\n|---|---|---|---|---|---|---|\n");
+    std::printf("| serverd up, no client | | | %.1f | %.1f | | |\n",
                 MiB(r.baseline.rssKiB),
                 MiB(r.baseline.hwmKiB));
     for (const PhaseFigures& p : r.phases)
     {
         const double wall = p.end.wallSeconds - p.start.wallSeconds;
-        std::printf("| %s | %.2f | %.1f | %.1f | %.1f | %.1f | %.0f | %.0f |\n",
+        std::printf("| %s | %.2f | %.1f | %.1f | %.1f | %.0f | %.0f |\n",
                     p.name.c_str(),
                     wall,
                     p.CpuPercent(),
                     MiB(p.end.rssKiB),
                     MiB(p.end.hwmKiB),
-                    MiB(p.kernelTcpKiB),
                     p.BenchCpuPercent(),
                     wall > 0 ? p.frames / wall : 0);
     }
@@ -105,15 +104,14 @@ Print(const ScaleReport& r)
             double(idleClients->end.rssKiB - r.baseline.rssKiB) / double(r.registered);
         const double perSocket =
             double(idleSockets->end.rssKiB - idleClients->end.rssKiB) / double(r.socketsOpen);
-        const double kernelPerSocket =
-            double(idleSockets->kernelTcpKiB - idleClients->kernelTcpKiB) / double(r.socketsOpen);
-        std::printf("bounds (measured): serverd RSS %.1f KiB per registered idle client, %.2f KiB "
-                    "per open idle TCP socket; kernel TCP buffers %.2f KiB per socket; idle CPU "
-                    "%.2f %% of a core per 1000 clients\n",
-                    perClient,
-                    perSocket,
-                    kernelPerSocket,
-                    idleClients->CpuPercent() * 1000.0 / double(r.registered));
+        std::printf(
+            "bounds (measured): serverd RSS %.1f KiB per registered idle client, %.2f KiB "
+            "per open idle TCP socket (kernel socket memory not included); idle CPU %.2f %% "
+            "of a core per 1000 clients, %.2f %% with their sockets\n",
+            perClient,
+            perSocket,
+            idleClients->CpuPercent() * 1000.0 / double(r.registered),
+            idleSockets->CpuPercent() * 1000.0 / double(r.registered));
     }
     std::printf("load generator: %llu frames sent (%llu refused by the kernel), %llu received; "
                 "echo server accepted %llu connections\n",

@@ -51,21 +51,6 @@ RaiseFdLimit(std::size_t sockets)
     }
 }
 
-/// TCP buffer memory of namespace \p ns ("TCP: ... mem PAGES" in /proc/net/sockstat), KiB.
-long
-KernelTcpKiB(const std::string& ns)
-{
-    test::CommandResult r =
-        test::RunCommand({"ip", "netns", "exec", ns, "cat", "/proc/net/sockstat"});
-    const std::size_t tcp = r.output.find("TCP:");
-    const std::size_t mem = r.output.find("mem ", tcp);
-    if (tcp == std::string::npos || mem == std::string::npos)
-    {
-        return 0;
-    }
-    return std::stol(r.output.substr(mem + 4)) * (::sysconf(_SC_PAGESIZE) / 1024);
-}
-
 std::string
 Tail(const std::string& s, std::size_t n)
 {
@@ -148,7 +133,6 @@ RunScale(const ScaleRunConfig& config)
         p.frames = link->framesSent + link->framesReceived - frames;
         p.end = serverd.Sample();
         p.benchEnd = SampleProcess(::getpid());
-        p.kernelTcpKiB = KernelTcpKiB(server);
         report.phases.push_back(p);
     };
     using Ms = std::chrono::milliseconds;

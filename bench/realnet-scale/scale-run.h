@@ -39,7 +39,6 @@ struct PhaseFigures
     ProcessSample benchStart; //!< this process: the load generator and the echo server
     ProcessSample benchEnd;
     std::uint64_t frames = 0; //!< LHP frames both ways on the load generator's link
-    long kernelTcpKiB = 0; //!< the server namespace's TCP buffers (/proc/net/sockstat) at the end
     double CpuPercent() const //!< of one core
     {
         const double wall = end.wallSeconds - start.wallSeconds;
