@@ -7,8 +7,10 @@
  */
 #include "scale-run.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +21,14 @@ using namespace resoa::bench;
 
 namespace
 {
+
+std::atomic<bool> g_interrupted{false};
+
+void
+OnSignal(int)
+{
+    g_interrupted = true;
+}
 
 void
 Usage()
@@ -211,6 +221,12 @@ main(int argc, char** argv)
         std::fprintf(stderr, "realnet-scale: needs root (network namespaces, raw sockets)\n");
         return 2;
     }
+    // Ctrl-C or SIGTERM ends the run through the destructors: serverd stopped, namespaces gone.
+    struct sigaction sa = {};
+    sa.sa_handler = OnSignal;
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+    config.load.interrupted = &g_interrupted;
     try
     {
         Print(RunScale(config));

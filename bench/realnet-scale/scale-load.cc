@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <random>
+#include <stdexcept>
 
 namespace resoa
 {
@@ -146,6 +147,10 @@ ScaleLoad::FindSocket(Conn& c, std::uint32_t id)
 void
 ScaleLoad::Turn(int maxWaitMs)
 {
+    if (m_config.interrupted && *m_config.interrupted)
+    {
+        throw std::runtime_error("interrupted");
+    }
     m_now = EventLoop::Now();
     // Deadlines first: every endpoint timer that is due runs now; the rest bound the wait.
     // (The clients' only timer is write coalescing, which this load never uses: Process

@@ -12,6 +12,7 @@
 #include "mac-address.h"
 #include "raw-ethernet.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -37,6 +38,9 @@ struct ScaleLoadConfig
     std::size_t maxConnects = 256;     //!< TCP connects in flight at once
     std::size_t mtu = 1500;            //!< of the interface: bounds LHP and EP sizes
     std::uint32_t seed = 1;            //!< MACs, connection ids, nonces, request bytes
+    /// Set (e.g. by a SIGINT handler) to end the run: the next loop turn throws, so every
+    /// destructor (serverd, namespaces) runs.
+    const std::atomic<bool>* interrupted = nullptr;
 };
 
 /// Request latencies of one phase, in microseconds (send to the last echoed byte).
