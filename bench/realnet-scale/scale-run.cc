@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <sstream>
@@ -56,6 +57,36 @@ Tail(const std::string& s, std::size_t n)
 {
     return s.size() <= n ? s : s.substr(s.size() - n);
 }
+
+/// Where serverd's log goes: \p dir as given, or a fresh directory removed at the end.
+struct TempDir
+{
+    explicit TempDir(const std::string& dir)
+        : path(dir)
+    {
+        if (path.empty())
+        {
+            char name[] = "/tmp/resoa-scale-XXXXXX";
+            if (!::mkdtemp(name))
+            {
+                throw std::runtime_error("mkdtemp failed");
+            }
+            path = name;
+            owned = true;
+        }
+    }
+
+    ~TempDir()
+    {
+        if (owned)
+        {
+            test::RunCommand({"rm", "-rf", path});
+        }
+    }
+
+    std::string path;
+    bool owned = false;
+};
 
 } // namespace
 
@@ -105,7 +136,8 @@ RunScale(const ScaleRunConfig& config)
         "--sockets-per-client",
         std::to_string(std::max<std::size_t>(64, config.load.socketsPerClient))};
     argv.insert(argv.end(), config.serverdArgs.begin(), config.serverdArgs.end());
-    DaemonProcess serverd(server, argv, config.workDir + "/serverd.log");
+    TempDir temp(config.workDir);
+    DaemonProcess serverd(server, argv, temp.path + "/serverd.log");
     if (!serverd.WaitFor("up on s0", 10))
     {
         throw std::runtime_error("resoa-serverd did not start: " + serverd.Log());

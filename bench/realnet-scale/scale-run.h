@@ -27,7 +27,7 @@ struct ScaleRunConfig
     std::chrono::milliseconds idle{3000};         //!< each idle phase
     std::chrono::milliseconds loadDuration{5000}; //!< the closed-loop phase
     std::vector<std::string> serverdArgs;         //!< extra flags
-    std::string workDir = "/tmp";                 //!< serverd.log goes here
+    std::string workDir; //!< serverd.log is kept here; empty: a temporary directory, removed
 };
 
 /// serverd's figures over one phase.
