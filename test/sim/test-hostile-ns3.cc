@@ -362,10 +362,11 @@ class RawAttacker
     {
     }
 
-    /// Sends `frame` from `src` at `at`; `counter` counts it if the device takes it.
-    void At(Time at, Mac48Address src, std::vector<uint8_t> frame, int RawCounts::*counter)
+    /// Sends `frame` from `src` after `delay` (from now); `counter` counts it if the device
+    /// takes it.
+    void At(Time delay, Mac48Address src, std::vector<uint8_t> frame, int RawCounts::*counter)
     {
-        Simulator::Schedule(at,
+        Simulator::Schedule(delay,
                             [this, src, frame = std::move(frame), counter]()
                             {
                                 Ptr<Packet> p = Create<Packet>(frame.data(), frame.size());
