@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after use("Agg"))
 import numpy as np  # noqa: E402
 
 import campaigns as cp  # noqa: E402
+import cell_ceiling  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 FALLBACK_COLORS = ("#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
@@ -444,7 +445,30 @@ def cell_tables(rows, series):
             name = f"{i + 1} ({dist[i]:g} m)" if i < len(dist) else str(i + 1)
             lines.append([name] + [fmt_ci(*v[i]) if i < len(v) else "–" for v in st.values()])
         out += ["", f"{what}, mean ± 95 % CI over runs:", ""] + table(head, lines)
-    return out
+    return out + cell_ceiling_lines(series)
+
+
+def cell_ceiling_lines(series):
+    """What ReSoA's own per-airtime goodput allows at the best TCP's fairness (summary.md)."""
+    gp = {s.key[0]: s for s in series}
+    means = {k: [m for m, _, _ in v] for k, v in
+             ((s.key[0], station_stats([s], "per_client_mbps").get(s.label)) for s in series) if v}
+    air = station_stats([gp["resoa"]], "airtime_share").get(gp["resoa"].label) if "resoa" in gp else None
+    tcps = [k for k in means if k.startswith("tcp")]
+    if "resoa" not in means or not air or not tcps:
+        return []
+    best = max(tcps, key=lambda k: sum(means[k]))
+    fairness = float(cell_ceiling.jain(means[best]))
+    eff = cell_ceiling.efficiencies(means["resoa"], [m for m, _, _ in air])
+    total, split = cell_ceiling.ceiling(eff, fairness)
+    if split is None:
+        return []
+    tcp_total = sum(means[best])
+    return ["", f"Ceiling: with ReSoA's measured goodput per unit of airtime "
+            f"({', '.join(f'{e:.1f}' for e in eff)} Mbit/s), the best airtime split whose Jain "
+            f"index is at least {gp[best].label}'s ({fairness:.2f}) gives {total:.2f} Mbit/s in "
+            f"total, {total / tcp_total:.2f} × {gp[best].label}'s {tcp_total:.2f} (airtime "
+            f"{' / '.join(f'{a:.2f}' for a in split)}); analysis/cell_ceiling.py."]
 
 
 FIGURES = {

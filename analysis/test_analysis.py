@@ -21,6 +21,7 @@ import unittest
 from pathlib import Path
 
 import campaigns as cp
+import cell_ceiling
 import plot
 import sweep
 
@@ -176,6 +177,29 @@ class TempDirTest(unittest.TestCase):
 
 
 # ------------------------------------------------------------------ statistics ---------------
+class CellCeilingTest(unittest.TestCase):
+    def test_equal_goodput_split_follows_the_rates(self):
+        # 20 and 10 Mbit/s per unit airtime, Jain 1 (equal goodput): a = 1/3, 2 x 6.67.
+        total, split = cell_ceiling.ceiling([20.0, 10.0], 1.0, step=1 / 300)
+        self.assertAlmostEqual(total, 40 / 3, places=2)
+        self.assertAlmostEqual(split[0], 1 / 3, places=2)
+
+    def test_no_fairness_gives_everything_to_the_fastest(self):
+        total, split = cell_ceiling.ceiling([5.0, 30.0, 1.0], 0.0, step=0.05)
+        self.assertAlmostEqual(total, 30.0)
+        self.assertEqual(list(split), [0.0, 1.0, 0.0])
+
+    def test_fairness_costs_total(self):
+        e = [27.8, 21.9, 11.6, 2.0, 0.2]
+        loose, _ = cell_ceiling.ceiling(e, 0.3)
+        strict, _ = cell_ceiling.ceiling(e, 0.42)
+        self.assertGreater(loose, strict)
+        self.assertLess(strict, 27.8)
+
+    def test_efficiencies_skip_stations_without_airtime(self):
+        self.assertEqual(list(cell_ceiling.efficiencies([4.0, 1.0], [0.5, 0.0])), [8.0, 0.0])
+
+
 class ConfidenceIntervalTest(unittest.TestCase):
     def test_t_quantiles_match_tables(self):
         known = {1: 12.706205, 2: 4.302653, 4: 2.776445, 9: 2.262157, 29: 2.045230, 1000: 1.962339}
