@@ -273,6 +273,20 @@ ServerSchema()
             { c.clientBufferBytes = ParseUnsigned(v, 1u << 17, std::uint64_t{1} << 34); },
             [](const C& c) { return std::to_string(c.clientBufferBytes); });
         s.Add(
+            "max-links",
+            "N",
+            "LHP links at once, registered or not; a Connect beyond it is dropped and counted",
+            [](C& c, const std::string& v)
+            { c.maxLinks = static_cast<unsigned>(ParseUnsigned(v, 1, 1u << 20)); },
+            [](const C& c) { return std::to_string(c.maxLinks); });
+        s.Add(
+            "links-per-mac",
+            "N",
+            "LHP links one MAC may hold at once (a client reconnecting needs 2)",
+            [](C& c, const std::string& v)
+            { c.linksPerMac = static_cast<unsigned>(ParseUnsigned(v, 1, 1024)); },
+            [](const C& c) { return std::to_string(c.linksPerMac); });
+        s.Add(
             "allow-listen",
             "yes|no",
             "whether clients may listen (servers, active FTP)",

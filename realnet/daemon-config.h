@@ -45,7 +45,9 @@ struct ServerConfig
     unsigned maxClients = 1024;            //!< registered clients at once (ECONNREFUSED beyond)
     unsigned registrationsPerSecond = 100; //!< new registrations; burst of the same; 0 = off
     std::uint64_t clientBufferBytes = 16u << 20; //!< per client: windows + SO_*BUF (ENOBUFS)
-    bool allowListen = true;                     //!< active FTP and servers behind ReSoA need it
+    unsigned maxLinks = 1024; //!< LHP links at once, registered or not (Connects dropped beyond)
+    unsigned linksPerMac = 4; //!< LHP links from one MAC at once (Connects dropped beyond)
+    bool allowListen = true;  //!< active FTP and servers behind ReSoA need it
     std::vector<PortRange> allowBindPorts{{1024, 65535}}; //!< empty = no explicit bind
     std::vector<DestinationRule> allowDestinations;       //!< empty = none
     LogLevel logLevel = LogLevel::Info;

@@ -71,7 +71,8 @@ RestartOnly(const ServerConfig& c)
 {
     std::ostringstream s;
     s << c.interface << '|' << c.publicAddress.value_or(0) << '|' << AddressModeName(c.addressMode)
-      << '|' << c.socketsPerClient << '|' << c.pcap << '|' << c.user << '|';
+      << '|' << c.socketsPerClient << '|' << c.maxLinks << '|' << c.linksPerMac << '|' << c.pcap
+      << '|' << c.user << '|';
     for (const IpPrefix& p : c.addressPool)
     {
         s << p.ToString() << ',';
@@ -163,6 +164,8 @@ main(int argc, char** argv)
         loopConfig.endpoint.link.deadTimeout = std::chrono::milliseconds(config.deadTimeoutMs);
         loopConfig.endpoint.link.keepaliveInterval =
             std::chrono::milliseconds(config.keepaliveIntervalMs);
+        loopConfig.endpoint.maxConnections = config.maxLinks;
+        loopConfig.endpoint.maxConnectionsPerPeer = config.linksPerMac;
         loopConfig.server = MakeEpServerConfig(config, loopConfig.endpoint.link.maxPayload);
         ServerLoop server(loop, link, loopConfig, &log, pcap.get());
         ApplyPolicy(server, config, log);

@@ -137,6 +137,8 @@ TEST(DaemonConfig, EveryServerKeyParses)
         "address-pool = 203.0.113.16/28 203.0.113.40\n"
         "allow-mac =\n"
         "sockets-per-client = 65535\n"
+        "max-links = 4096\n"
+        "links-per-mac = 2\n"
         "allow-listen = no\n"
         "allow-bind-ports = 8080, 20000-20100\n"
         "allow-destinations = 10.0.0.0/8:80-443, [2001:db8::/32]:443, 192.0.2.1, ::/0\n"
@@ -153,6 +155,8 @@ TEST(DaemonConfig, EveryServerKeyParses)
     EXPECT_EQ(c.addressPool[1].length, 32u);
     EXPECT_TRUE(c.allowMac.empty());
     EXPECT_EQ(c.socketsPerClient, 65535u);
+    EXPECT_EQ(c.maxLinks, 4096u);
+    EXPECT_EQ(c.linksPerMac, 2u);
     EXPECT_FALSE(c.allowListen);
     ASSERT_EQ(c.allowBindPorts.size(), 2u);
     EXPECT_TRUE(c.allowBindPorts[0].Contains(8080));
@@ -198,6 +202,8 @@ TEST(DaemonConfig, EveryBadServerValueIsRejectedNamingTheKey)
         {"sockets-per-client", "65536", "from 1 to 65535"},
         {"sockets-per-client", "-3", "integer"},
         {"sockets-per-client", "12abc", "integer"},
+        {"max-links", "0", "from 1 to 1048576"},
+        {"links-per-mac", "1025", "from 1 to 1024"},
         {"allow-listen", "maybe", "yes or no"},
         {"allow-bind-ports", "0-100", "port range"},
         {"allow-bind-ports", "2000-1000", "port range"},
@@ -344,6 +350,8 @@ TEST(DaemonConfig, CheckConfigPrintsTheEffectiveConfigWhichParsesBack)
               "max-clients = 1024\n"
               "registrations-per-second = 100\n"
               "client-buffer-bytes = 16777216\n"
+              "max-links = 1024\n"
+              "links-per-mac = 4\n"
               "allow-listen = no\n"
               "allow-bind-ports = none\n"
               "allow-destinations = 0.0.0.0/0, ::/0\n"
@@ -372,6 +380,8 @@ TEST(DaemonConfig, HelpListsEveryKeyAndExitsZero)
                             "--address-pool",
                             "--allow-mac",
                             "--sockets-per-client",
+                            "--max-links",
+                            "--links-per-mac",
                             "--allow-listen",
                             "--allow-bind-ports",
                             "--allow-destinations",
