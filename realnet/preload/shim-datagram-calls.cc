@@ -183,7 +183,8 @@ recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* from, socklen_t* fr
     }
     if (e.sockType == 1)
     {
-        return Real().recvfrom(fd, buf, len, flags, from, fromLength);
+        const ssize_t n = Real().recvfrom(fd, buf, len, flags, from, fromLength);
+        return n == 0 ? resoa::preload::StreamEnd(fd, len, flags) : n;
     }
     if (e.connected)
     {
@@ -207,7 +208,8 @@ recv(int fd, void* buf, size_t len, int flags)
         iovec v{buf, len};
         return ReceiveWithHeader(fd, &v, 1, flags, nullptr, nullptr, e.family, nullptr);
     }
-    return Real().recv(fd, buf, len, flags);
+    const ssize_t n = Real().recv(fd, buf, len, flags);
+    return n == 0 ? resoa::preload::StreamEnd(fd, len, flags) : n;
 }
 
 RESOA_EXPORT ssize_t
@@ -216,7 +218,13 @@ recvmsg(int fd, msghdr* msg, int flags)
     SocketEntry e;
     if (msg == nullptr || !resoa::preload::LookupSocket(fd, e) || e.sockType == 1)
     {
-        return Real().recvmsg(fd, msg, flags);
+        const ssize_t n = Real().recvmsg(fd, msg, flags);
+        std::size_t len = 0;
+        for (std::size_t i = 0; n == 0 && msg != nullptr && i < msg->msg_iovlen; ++i)
+        {
+            len += msg->msg_iov[i].iov_len;
+        }
+        return n == 0 ? resoa::preload::StreamEnd(fd, len, flags) : n;
     }
     msg->msg_controllen = 0; // no ancillary data (IP_PKTINFO, timestamps) over ReSoA
     if (e.connected)

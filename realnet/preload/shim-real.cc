@@ -52,6 +52,8 @@ Resolve()
     Load(r.recvfrom, "recvfrom");
     Load(r.sendmsg, "sendmsg");
     Load(r.recvmsg, "recvmsg");
+    Load(r.read, "read");
+    Load(r.readv, "readv");
     Load(r.getaddrinfo, "getaddrinfo");
     Load(r.freeaddrinfo, "freeaddrinfo");
     Load(r.gethostbyname, "gethostbyname");

@@ -8,6 +8,7 @@
 
 #include <netdb.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 /// Exported hooks; everything else in the library is hidden (-fvisibility=hidden).
 #define RESOA_EXPORT extern "C" __attribute__((visibility("default")))
@@ -48,6 +49,8 @@ struct RealCalls
     ssize_t (*recvfrom)(int, void*, size_t, int, sockaddr*, socklen_t*);
     ssize_t (*sendmsg)(int, const msghdr*, int);
     ssize_t (*recvmsg)(int, msghdr*, int);
+    ssize_t (*read)(int, void*, size_t);
+    ssize_t (*readv)(int, const iovec*, int);
     int (*getaddrinfo)(const char*, const char*, const addrinfo*, addrinfo**);
     void (*freeaddrinfo)(addrinfo*);
     hostent* (*gethostbyname)(const char*);

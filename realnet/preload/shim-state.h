@@ -57,6 +57,14 @@ bool CallClientd(const realnet::ShimMessage& request,
                  realnet::ShimMessage& reply,
                  int* fd = nullptr);
 
+/**
+ * A read of \p len bytes on \p fd returned 0 (end of stream). If \p fd is a ReSoA stream
+ * that clientd failed (its link died, the peer reset it), \return -1 with that errno, taken
+ * as SO_ERROR would be; else 0. A socketpair cannot carry an errno, so without this a program
+ * that never asks SO_ERROR would take a dead link for a complete stream.
+ */
+ssize_t StreamEnd(int fd, std::size_t len, int flags = 0);
+
 /// Writes "resoa-preload: <message>" to stderr, sets errno = \p error. \return -1
 int Fail(int error, const char* format, ...) __attribute__((format(printf, 2, 3)));
 

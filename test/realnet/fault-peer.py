@@ -143,8 +143,9 @@ def udp(host, port):
         say("datagram from=%s:%d bytes=%d" % (peer[0], peer[1], len(data)))
 
 
-def read_to_end(s, out, name="fetch"):
-    """Reads until EOF or an error. Reports the end, SO_ERROR and the longest stall."""
+def read_to_end(s, out, name="fetch", use_read=False):
+    """Reads until EOF or an error. Reports the end, SO_ERROR and the longest stall.
+    use_read: os.read (libc read) instead of socket.recv (libc recv)."""
     got = 0
     stall = 0.0
     last = time.monotonic()
@@ -152,7 +153,7 @@ def read_to_end(s, out, name="fetch"):
     kind = "EOF"
     try:
         while True:
-            b = s.recv(65536)
+            b = os.read(s.fileno(), 65536) if use_read else s.recv(65536)
             now = time.monotonic()
             if not b:
                 break
@@ -168,19 +169,19 @@ def read_to_end(s, out, name="fetch"):
                 say("progress %s got=%d" % (name, got))
     except OSError as e:
         kind = errname(e.errno)
-    err = so_error(s)  # over ReSoA a dead link reads as EOF; SO_ERROR tells it apart
+    err = so_error(s)  # after a failed read: 0 (the read took the error), as with kernel TCP
     say("end %s kind=%s so_error=%s got=%d max_stall=%.3f" % (name, kind, err, got, stall))
     return kind == "EOF" and err == "0" and got > 0
 
 
-def fetch(host, port, path, sleep):
+def fetch(host, port, path, sleep, use_read=False):
     s = socket.create_connection((host, port))
     say("connected local=%s:%d" % s.getsockname())
     if sleep > 0:
         time.sleep(sleep)
         say("resuming")
     with open(path, "wb") as out:
-        ok = read_to_end(s, out)
+        ok = read_to_end(s, out, use_read=use_read)
     return 0 if ok else 1
 
 
@@ -240,7 +241,8 @@ def main(argv):
     elif cmd == "udp":
         udp(argv[2], int(argv[3]))
     elif cmd == "fetch":
-        return fetch(argv[2], int(argv[3]), argv[4], float(argv[5]) if len(argv) > 5 else 0)
+        return fetch(argv[2], int(argv[3]), argv[4], float(argv[5]) if len(argv) > 5 else 0,
+                     len(argv) > 6 and argv[6] == "read")
     elif cmd == "send":
         return send(argv[2], int(argv[3]), argv[4], int(argv[5]))
     elif cmd == "connect":
