@@ -150,57 +150,88 @@ struct ClientStream
     }
 };
 
+/// The off-path LAN of the header comment, with `n` clients.
+struct OffPathLan
+{
+    NodeContainer clients;
+    NodeContainer servers;
+    Ptr<Node> router;
+    Ptr<Node> host;
+    NetDeviceContainer lanDevs;    //!< c0..c(n-1), s0, s1, router
+    Ipv4InterfaceContainer lanIfs; //!< s0 .10, s1 .11, router .12
+    Ipv4InterfaceContainer wanIfs;
+    std::vector<Address> serverMacs;
+
+    explicit OffPathLan(uint32_t n)
+    {
+        RngSeedManager::SetSeed(1);
+        RngSeedManager::SetRun(1);
+        clients.Create(n);
+        servers.Create(2);
+        router = CreateObject<Node>();
+        host = CreateObject<Node>();
+        NodeContainer lan;
+        lan.Add(clients);
+        lan.Add(servers);
+        lan.Add(router);
+        CsmaHelper csma;
+        csma.SetChannelAttribute("DataRate", StringValue("100Mbps"));
+        csma.SetChannelAttribute("Delay", TimeValue(MicroSeconds(5)));
+        lanDevs = csma.Install(lan);
+        PointToPointHelper p2p;
+        p2p.SetDeviceAttribute("DataRate", StringValue("100Mbps"));
+        p2p.SetChannelAttribute("Delay", StringValue("10ms"));
+        NetDeviceContainer wan = p2p.Install(router, host);
+
+        InternetStackHelper stack;
+        stack.Install(servers);
+        stack.Install(router);
+        stack.Install(host);
+        Ipv4AddressHelper lanAddr("198.51.100.0", "255.255.255.0", "0.0.0.10");
+        NetDeviceContainer ipLan;
+        ipLan.Add(lanDevs.Get(n));
+        ipLan.Add(lanDevs.Get(n + 1));
+        ipLan.Add(lanDevs.Get(n + 2));
+        lanIfs = lanAddr.Assign(ipLan);
+        Ipv4AddressHelper wanAddr("203.0.113.0", "255.255.255.0");
+        wanIfs = wanAddr.Assign(wan);
+        Ipv4StaticRoutingHelper routing;
+        for (uint32_t i = 0; i < 2; ++i)
+        {
+            routing.GetStaticRouting(servers.Get(i)->GetObject<Ipv4>())
+                ->SetDefaultRoute(lanIfs.GetAddress(2), 1);
+            serverMacs.push_back(lanDevs.Get(n + i)->GetAddress());
+        }
+        routing.GetStaticRouting(host->GetObject<Ipv4>())->SetDefaultRoute(wanIfs.GetAddress(0), 1);
+    }
+
+    Ipv4Address ServerIp(uint32_t i) const
+    {
+        return lanIfs.GetAddress(i);
+    }
+
+    Address Host(uint16_t port) const
+    {
+        return InetSocketAddress(wanIfs.GetAddress(1), port);
+    }
+};
+
 TEST(ResoaFailover, ClientsSpreadByHashAndFailOverToTheOtherOffPathServer)
 {
-    RngSeedManager::SetSeed(1);
-    RngSeedManager::SetRun(1);
-    NodeContainer clients(kClients);
-    NodeContainer servers(2);
-    Ptr<Node> router = CreateObject<Node>();
-    Ptr<Node> host = CreateObject<Node>();
-
-    NodeContainer lan;
-    lan.Add(clients);
-    lan.Add(servers);
-    lan.Add(router);
-    CsmaHelper csma;
-    csma.SetChannelAttribute("DataRate", StringValue("100Mbps"));
-    csma.SetChannelAttribute("Delay", TimeValue(MicroSeconds(5)));
-    NetDeviceContainer lanDevs = csma.Install(lan); // c0..c3, s0, s1, router
-    PointToPointHelper p2p;
-    p2p.SetDeviceAttribute("DataRate", StringValue("100Mbps"));
-    p2p.SetChannelAttribute("Delay", StringValue("10ms"));
-    NetDeviceContainer wan = p2p.Install(router, host);
-
-    InternetStackHelper stack;
-    stack.Install(servers);
-    stack.Install(router);
-    stack.Install(host);
-    Ipv4AddressHelper lanAddr("198.51.100.0", "255.255.255.0", "0.0.0.10");
-    NetDeviceContainer ipLan;
-    ipLan.Add(lanDevs.Get(kClients));
-    ipLan.Add(lanDevs.Get(kClients + 1));
-    ipLan.Add(lanDevs.Get(kClients + 2));
-    Ipv4InterfaceContainer lanIfs = lanAddr.Assign(ipLan); // s0 .10, s1 .11, router .12
-    Ipv4AddressHelper wanAddr("203.0.113.0", "255.255.255.0");
-    Ipv4InterfaceContainer wanIfs = wanAddr.Assign(wan);
-    Ipv4StaticRoutingHelper routing;
-    for (uint32_t i = 0; i < 2; ++i)
-    {
-        routing.GetStaticRouting(servers.Get(i)->GetObject<Ipv4>())
-            ->SetDefaultRoute(lanIfs.GetAddress(2), 1);
-    }
-    routing.GetStaticRouting(host->GetObject<Ipv4>())->SetDefaultRoute(wanIfs.GetAddress(0), 1);
-    const Ipv4Address serverIp[2] = {lanIfs.GetAddress(0), lanIfs.GetAddress(1)};
+    OffPathLan net(kClients);
+    NodeContainer& clients = net.clients;
+    NodeContainer& servers = net.servers;
+    Ptr<Node> host = net.host;
+    NetDeviceContainer& lanDevs = net.lanDevs;
+    const std::vector<Address>& serverMacs = net.serverMacs;
+    const Ipv4Address serverIp[2] = {net.ServerIp(0), net.ServerIp(1)};
 
     ResoaHelper resoa; // LHP defaults: DeadTimeout 5 s, KeepaliveInterval 1 s
     std::vector<Ptr<ResoaServer>> srv;
-    std::vector<Address> serverMacs;
     for (uint32_t i = 0; i < 2; ++i)
     {
         srv.push_back(
             resoa.InstallServer(servers.Get(i), NetDeviceContainer(lanDevs.Get(kClients + i))));
-        serverMacs.push_back(lanDevs.Get(kClients + i)->GetAddress());
     }
     const Time crashAt = Seconds(2);
     srv[0]->SetStopTime(crashAt); // a stopped ResoaServer is a crashed one: silent, sockets gone
@@ -246,23 +277,14 @@ TEST(ResoaFailover, ClientsSpreadByHashAndFailOverToTheOtherOffPathServer)
                     if (registeredAt[i].size() == 2)
                     {
                         // Registered with the other server: a new connection must work.
-                        newStreams[i].Start(clients.Get(i),
-                                            InetSocketAddress(wanIfs.GetAddress(1), kNewPort + i),
-                                            100 + i,
-                                            kNewBytes,
-                                            true);
+                        newStreams[i].Start(
+                            clients.Get(i), net.Host(kNewPort + i), 100 + i, kNewBytes, true);
                     }
                 }));
-        Simulator::Schedule(Seconds(0.5),
-                            [&, i]()
-                            {
-                                oldStreams[i].Start(
-                                    clients.Get(i),
-                                    InetSocketAddress(wanIfs.GetAddress(1), kOldPort + i),
-                                    i,
-                                    kOldBytes,
-                                    false);
-                            });
+        Simulator::Schedule(
+            Seconds(0.5),
+            [&, i]()
+            { oldStreams[i].Start(clients.Get(i), net.Host(kOldPort + i), i, kOldBytes, false); });
     }
     bool allOldArrivedBeforeCrash = false;
     Simulator::Schedule(crashAt - MilliSeconds(100),
@@ -329,6 +351,62 @@ TEST(ResoaFailover, ClientsSpreadByHashAndFailOverToTheOtherOffPathServer)
         EXPECT_TRUE(newPorts[i].peerClosed);
     }
     EXPECT_EQ(srv[1]->GetSessionCount(), kClients);
+    Simulator::Destroy();
+}
+
+// A refused registration is a failure too: the first server of the list offers 1-to-1 but
+// has no pool, so it answers EADDRNOTAVAIL to a client asking for its own address; the
+// client moves on to the second, which has that address, and its traffic leaves with it.
+TEST(ResoaFailover, RefusedRegistrationMovesToTheNextServer)
+{
+    OffPathLan net(1);
+    const Ipv4Address own("198.51.100.50");
+    ResoaHelper resoa;
+    std::vector<Ptr<ResoaServer>> srv;
+    for (uint32_t i = 0; i < 2; ++i)
+    {
+        srv.push_back(
+            resoa.InstallServer(net.servers.Get(i), NetDeviceContainer(net.lanDevs.Get(1 + i))));
+        srv[i]->SetAttribute("AllowOneToOne", BooleanValue(true));
+    }
+    Ptr<Ipv4> s1ip = net.servers.Get(1)->GetObject<Ipv4>();
+    s1ip->AddAddress(1, Ipv4InterfaceAddress(own, Ipv4Mask("255.255.255.0")));
+    srv[1]->AddPoolAddress(own);
+
+    resoa.SetClientAttribute("ServerSelection", EnumValue(ResoaClient::SELECT_FIRST));
+    resoa.SetClientAttribute("AddressMode", EnumValue(ResoaClient::ONE_TO_1));
+    resoa.SetClientAttribute("RequestedAddress", Ipv4AddressValue(own));
+    Ptr<ResoaClient> c = resoa.InstallClient(net.lanDevs.Get(0), net.serverMacs, Seconds(0.1));
+    std::vector<std::pair<int32_t, Ipv4Address>> registrations;
+    std::vector<Time> registeredAt;
+    c->TraceConnectWithoutContext("Registered",
+                                  Callback<void, int32_t, Ipv4Address>(
+                                      [&](int32_t err, Ipv4Address a)
+                                      {
+                                          registrations.emplace_back(err, a);
+                                          registeredAt.push_back(Simulator::Now());
+                                      }));
+    HostPort port;
+    port.Listen(net.host, kNewPort);
+    ClientStream stream;
+    Simulator::Schedule(Seconds(0.5),
+                        [&]()
+                        { stream.Start(net.clients.Get(0), net.Host(kNewPort), 7, 50000, true); });
+    Simulator::Stop(Seconds(3));
+    Simulator::Run();
+
+    ASSERT_EQ(registrations.size(), 2u);
+    EXPECT_EQ(registrations[0].first, 99) << "EADDRNOTAVAIL from s0";
+    EXPECT_EQ(registrations[1].first, 0);
+    EXPECT_EQ(registrations[1].second, own);
+    EXPECT_LE(registeredAt[1] - registeredAt[0], MilliSeconds(5)) << "no backoff within a round";
+    EXPECT_EQ(c->GetServerIndex(), 1u);
+    EXPECT_EQ(c->GetFailoverCount(), 1u);
+    EXPECT_EQ(srv[0]->GetSessionCount(), 0u) << "the refused link was closed";
+    EXPECT_EQ(srv[1]->GetSessionCount(), 1u);
+    EXPECT_EQ(port.from, own);
+    EXPECT_EQ(port.hash.Bytes(), 50000u);
+    EXPECT_EQ(port.hash.Value(), resoa::PatternHash(7, 50000));
     Simulator::Destroy();
 }
 
