@@ -348,6 +348,68 @@ TEST_F(MultiServer, ClientsSpreadByHashAndFailOverWhenTheirServerIsKilled)
     EXPECT_EQ(Count(clientd[1]->Log(), "registered: errno 0"), 2) << clientd[1]->Log();
 }
 
+// A refused registration is a failure too. Both servers are 1-to-1; only srv2's pool holds
+// the address the client asks for, so srv1 answers EADDRNOTAVAIL and clientd moves on to
+// srv2 at once, registers with its own address there, and a program's traffic leaves with it.
+TEST_F(MultiServer, RefusedRegistrationMovesToTheNextServer)
+{
+    const std::string own = "203.0.113.50";
+    net.AddAddress(srv[1], "u0", own + "/24");
+    const std::string pool[2] = {"198.51.100.50/32", own + "/32"};
+    for (int i = 0; i < 2; ++i)
+    {
+        serverd[i] = Start(
+            srv[i],
+            {kServerd, "--interface", "l0", "--address-mode", "1-to-1", "--address-pool", pool[i]},
+            "serverd" + std::to_string(i + 1) + ".log");
+        ASSERT_TRUE(serverd[i]->WaitFor("up on l0")) << serverd[i]->Log();
+    }
+    clientd[0] = Start(cli[0],
+                       {kClientd,
+                        "--interface",
+                        "c0",
+                        "--server-mac",
+                        kServerMac[0] + "," + kServerMac[1],
+                        "--server-selection",
+                        "first",
+                        "--address-mode",
+                        "1-to-1",
+                        "--requested-address",
+                        own,
+                        "--unix-socket",
+                        Socket(0)},
+                       "clientd1.log");
+    ASSERT_TRUE(clientd[0]->WaitFor("registered: errno 0", 15))
+        << clientd[0]->Log() << serverd[0]->Log() << serverd[1]->Log();
+    const std::string log = clientd[0]->Log();
+    EXPECT_NE(log.find("(first: starting with " + kServerMac[0] + ")"), std::string::npos) << log;
+    const std::size_t refused = log.find("registered: errno 99, public address 0.0.0.0 (server " +
+                                         kServerMac[0] + ")"); // EADDRNOTAVAIL
+    const std::size_t moved =
+        log.find("link closed: registration refused; reconnecting in 0 ms to " + kServerMac[1] +
+                 " (server 2 of 2)");
+    const std::size_t registered =
+        log.find("registered: errno 0, public address " + own + " (server " + kServerMac[1] + ")");
+    ASSERT_NE(refused, std::string::npos) << log;
+    ASSERT_NE(moved, std::string::npos) << log;
+    ASSERT_NE(registered, std::string::npos) << log;
+    EXPECT_LT(refused, moved);
+    EXPECT_LT(moved, registered);
+
+    http = Start(
+        inet,
+        {kPython, "-u", "-m", "http.server", "8080", "--bind", kHost, "--directory", dir + "/www"},
+        "http.log");
+    ASSERT_TRUE(http->WaitFor("Serving HTTP")) << http->Log();
+    WriteRandomFile(dir + "/www/file.bin", 1 << 20, 33);
+    CommandResult got = RunResoa(
+        0, "exec curl -sS --max-time 20 -o " + dir + "/got.bin http://" + kHost + ":8080/file.bin");
+    ASSERT_EQ(got.exitCode, 0) << got.output << clientd[0]->Log();
+    EXPECT_EQ(Sha256Of(dir + "/got.bin"), Sha256Of(dir + "/www/file.bin"));
+    EXPECT_TRUE(http->WaitFor(own + " - - ", 2)) << http->Log();
+    EXPECT_EQ(Count(clientd[0]->Log(), "registered: errno 0"), 1) << clientd[0]->Log();
+}
+
 } // namespace
 } // namespace test
 } // namespace resoa
