@@ -410,4 +410,69 @@ TEST(ResoaFailover, RefusedRegistrationMovesToTheNextServer)
     Simulator::Destroy();
 }
 
+// A server that never answers: the LHP connect to it fails (8 Connect frames, about 4.5 s),
+// and the client moves on to the next server at once. c0's MAC hashes to s0, which runs no
+// ReSoA server at all.
+TEST(ResoaFailover, ClientWhoseFirstServerNeverAnswersRegistersWithTheNext)
+{
+    OffPathLan net(1);
+    ResoaHelper resoa;
+    Ptr<ResoaServer> s1 =
+        resoa.InstallServer(net.servers.Get(1), NetDeviceContainer(net.lanDevs.Get(2)));
+    Ptr<ResoaClient> c = resoa.InstallClient(net.lanDevs.Get(0), net.serverMacs, Seconds(0.1));
+    std::vector<Time> changes;
+    c->TraceConnectWithoutContext("ServerChange",
+                                  Callback<void, uint32_t, const Address&>(
+                                      [&](uint32_t idx, const Address&)
+                                      {
+                                          EXPECT_EQ(idx, 1u);
+                                          changes.push_back(Simulator::Now());
+                                      }));
+    Time registeredAt;
+    Ipv4Address registeredAs;
+    c->TraceConnectWithoutContext("Registered",
+                                  Callback<void, int32_t, Ipv4Address>(
+                                      [&](int32_t err, Ipv4Address a)
+                                      {
+                                          EXPECT_EQ(err, 0);
+                                          registeredAt = Simulator::Now();
+                                          registeredAs = a;
+                                      }));
+    HostPort port;
+    port.Listen(net.host, kNewPort);
+    // A connect issued while the first link is being opened waits for the server; when that
+    // link fails, it is answered ENETDOWN like every request waiting on a dead link.
+    ClientStream early;
+    Simulator::Schedule(
+        Seconds(0.2),
+        [&]() { early.Start(net.clients.Get(0), net.Host(kNewPort + 1), 8, 1000, true); });
+    // One issued after the registration with the next server works.
+    ClientStream stream;
+    c->TraceConnectWithoutContext(
+        "Registered",
+        Callback<void, int32_t, Ipv4Address>(
+            [&](int32_t, Ipv4Address)
+            { stream.Start(net.clients.Get(0), net.Host(kNewPort), 9, 20000, true); }));
+    Simulator::Stop(Seconds(10));
+    Simulator::Run();
+
+    ASSERT_EQ(changes.size(), 1u);
+    const Time connectFailed = changes[0] - Seconds(0.1);
+    std::cout << "[ measured ] connect to the silent server failed after "
+              << connectFailed.GetSeconds() << " s" << std::endl;
+    EXPECT_GE(connectFailed, Seconds(3.5));
+    EXPECT_LE(connectFailed, Seconds(5.5));
+    EXPECT_GE(registeredAt, changes[0]);
+    EXPECT_LE(registeredAt - changes[0], MilliSeconds(5));
+    EXPECT_EQ(registeredAs, net.ServerIp(1));
+    EXPECT_EQ(c->GetServerIndex(), 1u);
+    EXPECT_EQ(s1->GetSessionCount(), 1u);
+    EXPECT_EQ(port.from, net.ServerIp(1));
+    EXPECT_EQ(port.hash.Bytes(), 20000u);
+    EXPECT_EQ(port.hash.Value(), resoa::PatternHash(9, 20000));
+    EXPECT_TRUE(early.connectFailed);
+    EXPECT_EQ(early.error, Socket::ERROR_NOROUTETOHOST) << "ENETDOWN";
+    Simulator::Destroy();
+}
+
 } // namespace
