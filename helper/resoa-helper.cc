@@ -55,10 +55,19 @@ ResoaHelper::InstallServer(Ptr<Node> node, NetDeviceContainer lhpDevices) const
 Ptr<ResoaClient>
 ResoaHelper::InstallClient(Ptr<NetDevice> device, const Address& serverLhpAddress, Time start) const
 {
+    return InstallClient(device, std::vector<Address>{serverLhpAddress}, start);
+}
+
+Ptr<ResoaClient>
+ResoaHelper::InstallClient(Ptr<NetDevice> device,
+                           const std::vector<Address>& serverLhpAddresses,
+                           Time start) const
+{
+    NS_ABORT_MSG_IF(serverLhpAddresses.empty(), "ResoaHelper: no server");
     Ptr<Node> node = device->GetNode();
     NS_ABORT_MSG_IF(node->GetObject<ResoaClient>(), "ResoaHelper: node already has a client");
     Ptr<ResoaClient> client = m_client.Create<ResoaClient>();
-    client->Setup(m_lhp.Install(device), serverLhpAddress);
+    client->Setup(m_lhp.Install(device), serverLhpAddresses);
     node->AggregateObject(client);
     node->AggregateObject(CreateObject<ResoaTcpSocketFactory>());
     node->AggregateObject(CreateObject<ResoaUdpSocketFactory>());
@@ -142,7 +151,14 @@ ResoaHelper::InstallClients(NetDeviceContainer devices,
     std::vector<Ptr<ResoaClient>> out;
     for (uint32_t i = 0; i < devices.GetN(); ++i)
     {
-        out.push_back(InstallClient(devices.Get(i), servers[i % servers.size()], start));
+        std::vector<Address> rotated;
+        for (size_t k = 0; k < servers.size(); ++k)
+        {
+            rotated.push_back(servers[(i + k) % servers.size()]);
+        }
+        Ptr<ResoaClient> c = InstallClient(devices.Get(i), rotated, start);
+        c->SetAttribute("ServerSelection", EnumValue(ResoaClient::SELECT_FIRST));
+        out.push_back(c);
     }
     return out;
 }

@@ -48,6 +48,16 @@ class ResoaHelper
                                    const Address& serverLhpAddress,
                                    Time start = Seconds(0)) const;
     /**
+     * A client using `device`, with several servers (load sharing and failover, paper
+     * §4.4): it registers with the server its ServerSelection attribute picks (by default
+     * FNV-1a of the device's address modulo the number of servers) and, when that server's
+     * link dies or it refuses the registration, with the next one in list order (see
+     * ResoaClient and resoa::ServerSelector).
+     */
+    Ptr<ResoaClient> InstallClient(Ptr<NetDevice> device,
+                                   const std::vector<Address>& serverLhpAddresses,
+                                   Time start = Seconds(0)) const;
+    /**
      * A 1-to-1 client in one call: the client on `device` gets `publicAddress` as its own
      * Internet address. This adds `publicAddress` to the server node's interface whose subnet
      * contains it (or to `publicInterface`, if given, as a /32), puts it in the server's pool,
@@ -62,7 +72,11 @@ class ResoaHelper
                                            Ipv4Address publicAddress,
                                            Time start = Seconds(0),
                                            int32_t publicInterface = -1) const;
-    /// Clients on each device, spread round-robin over the servers (load sharing).
+    /**
+     * Clients on each device, spread round-robin over the servers (load sharing): client i
+     * starts with server i mod n and fails over to the following ones (its list is the
+     * servers rotated by i, with ServerSelection First).
+     */
     std::vector<Ptr<ResoaClient>> InstallClients(NetDeviceContainer devices,
                                                  const std::vector<Address>& servers,
                                                  Time start = Seconds(0)) const;

@@ -8,6 +8,7 @@
 #include "ns3/enum.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
+#include "ns3/nstime.h"
 #include "ns3/simulator.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
@@ -22,6 +23,7 @@ TypeId
 ResoaClient::GetTypeId()
 {
     static const resoa::EpClientConfig d;
+    static const resoa::ServerSelectorConfig sel;
     static TypeId tid =
         TypeId("ns3::ResoaClient")
             .SetParent<Object>()
@@ -42,6 +44,24 @@ ResoaClient::GetTypeId()
                           StringValue(""),
                           MakeStringAccessor(&ResoaClient::m_name),
                           MakeStringChecker())
+            .AddAttribute("ServerSelection",
+                          "With several servers: which one is tried first (Hash: FNV-1a of "
+                          "this node's LHP device address modulo the number of servers; "
+                          "First: the head of the list). Failover goes on in list order.",
+                          EnumValue(SELECT_HASH),
+                          MakeEnumAccessor(&ResoaClient::m_selection),
+                          MakeEnumChecker(SELECT_HASH, "Hash", SELECT_FIRST, "First"))
+            .AddAttribute("ReconnectBackoffMin",
+                          "Wait before reconnecting once every server failed since the last "
+                          "registration (one server: after each failure); doubles each round.",
+                          TimeValue(NanoSeconds(sel.backoffMin.count())),
+                          MakeTimeAccessor(&ResoaClient::m_backoffMin),
+                          MakeTimeChecker(Seconds(0)))
+            .AddAttribute("ReconnectBackoffMax",
+                          "Upper bound of the doubling reconnect backoff.",
+                          TimeValue(NanoSeconds(sel.backoffMax.count())),
+                          MakeTimeAccessor(&ResoaClient::m_backoffMax),
+                          MakeTimeChecker(Seconds(0)))
             .AddAttribute("SendBufferSize",
                           "Per stream socket: bytes Send buffers before the server takes them.",
                           UintegerValue(d.sendBufferBytes),
@@ -77,13 +97,19 @@ ResoaClient::GetTypeId()
             .AddTraceSource("Registered",
                             "The server answered the registration.",
                             MakeTraceSourceAccessor(&ResoaClient::m_registeredTrace),
-                            "ns3::ResoaClient::RegisteredTracedCallback");
+                            "ns3::ResoaClient::RegisteredTracedCallback")
+            .AddTraceSource("ServerChange",
+                            "The link to the server failed or its registration was refused: "
+                            "the client moves to the server given (index, LHP address).",
+                            MakeTraceSourceAccessor(&ResoaClient::m_serverChangeTrace),
+                            "ns3::ResoaClient::ServerChangeTracedCallback");
     return tid;
 }
 
 ResoaClient::ResoaClient()
     : m_session([this](resoa::LhpChannel ch, const std::vector<uint8_t>& sdu)
                 { return m_lhp && m_lhp->Send(m_handle, ch, sdu); })
+    , m_selection(SELECT_HASH)
     , m_handle(0)
     , m_linkUp(false)
     , m_pumping(false)
@@ -100,6 +126,7 @@ ResoaClient::~ResoaClient() = default;
 void
 ResoaClient::DoDispose()
 {
+    m_reconnectEvent.Cancel();
     for (auto& [id, s] : m_sockets)
     {
         s->Dispose();
@@ -113,8 +140,15 @@ ResoaClient::DoDispose()
 void
 ResoaClient::Setup(Ptr<LhpProtocol> lhp, const Address& server)
 {
+    Setup(lhp, std::vector<Address>{server});
+}
+
+void
+ResoaClient::Setup(Ptr<LhpProtocol> lhp, const std::vector<Address>& servers)
+{
+    NS_ABORT_MSG_IF(servers.empty(), "ResoaClient::Setup: no server");
     m_lhp = lhp;
-    m_server = server;
+    m_servers = servers;
     lhp->SetConnectionCallback(MakeCallback(&ResoaClient::OnConnection, this));
     lhp->SetReceiveCallback(MakeCallback(&ResoaClient::OnSdu, this));
     lhp->SetSendSpaceCallback(MakeCallback(&ResoaClient::OnSendSpace, this));
@@ -154,19 +188,104 @@ ResoaClient::GetLhp() const
     return m_lhp;
 }
 
+resoa::ServerSelector&
+ResoaClient::Selector()
+{
+    if (!m_selector)
+    {
+        resoa::ServerSelectorConfig cfg;
+        cfg.start = m_selection == SELECT_HASH ? resoa::ServerStartPolicy::Hash
+                                               : resoa::ServerStartPolicy::First;
+        cfg.backoffMin = resoa::Duration(m_backoffMin.GetNanoSeconds());
+        cfg.backoffMax = resoa::Duration(m_backoffMax.GetNanoSeconds());
+        std::vector<uint8_t> own;
+        if (m_lhp && m_lhp->GetDevice())
+        {
+            Address a = m_lhp->GetDevice()->GetAddress();
+            own.resize(a.GetLength());
+            a.CopyTo(own.data());
+        }
+        m_selector = std::make_unique<resoa::ServerSelector>(m_servers.size(), own, cfg);
+    }
+    return *m_selector;
+}
+
 void
 ResoaClient::Start()
 {
     NS_LOG_FUNCTION(this);
     NS_ABORT_MSG_UNLESS(m_lhp, "ResoaClient::Start before Setup (use ResoaHelper)");
     Engine();
-    m_handle = m_lhp->Connect(m_server);
+    ConnectToCurrent();
+}
+
+void
+ResoaClient::ConnectToCurrent()
+{
+    if (m_crashed)
+    {
+        return;
+    }
+    const Address& server = m_servers[Selector().Current()];
+    NS_LOG_INFO("connecting to server " << Selector().Current() << " at " << server);
+    m_handle = m_lhp->Connect(server);
+}
+
+void
+ResoaClient::OnServerFailure(bool closeLink)
+{
+    LhpProtocol::Handle old = m_handle;
+    m_handle = 0; // later news of the old link is ignored
+    m_linkUp = false;
+    m_session.Reset();
+    Engine().OnLinkDown();
+    if (closeLink && old != 0)
+    {
+        // Not from inside the LHP delivery that brought the refusal.
+        Simulator::ScheduleNow(&LhpProtocol::Close, m_lhp, old);
+    }
+    if (m_crashed)
+    {
+        return;
+    }
+    resoa::Duration wait = Selector().OnFailure();
+    uint32_t next = static_cast<uint32_t>(Selector().Current());
+    NS_LOG_INFO("server failed; trying server "
+                << next << " in " << std::chrono::duration<double>(wait).count() << " s");
+    m_serverChangeTrace(next, m_servers[next]);
+    m_reconnectEvent.Cancel();
+    m_reconnectEvent =
+        Simulator::Schedule(NanoSeconds(wait.count()), &ResoaClient::ConnectToCurrent, this);
+}
+
+Address
+ResoaClient::GetServer() const
+{
+    return m_servers.empty() ? Address() : m_servers[GetServerIndex()];
+}
+
+uint32_t
+ResoaClient::GetServerIndex() const
+{
+    if (m_servers.empty())
+    {
+        return 0;
+    }
+    return static_cast<uint32_t>(const_cast<ResoaClient*>(this)->Selector().Current());
+}
+
+uint64_t
+ResoaClient::GetFailoverCount() const
+{
+    return m_selector ? m_selector->GetFailoverCount() : 0;
 }
 
 void
 ResoaClient::Crash()
 {
     NS_LOG_FUNCTION(this);
+    m_crashed = true; // a crashed node does not reconnect
+    m_reconnectEvent.Cancel();
     m_lhp->Crash();
     m_linkUp = false;
     m_session.Reset();
@@ -246,9 +365,7 @@ ResoaClient::OnConnection(LhpProtocol::Handle h,
     else
     {
         NS_LOG_INFO("LHP link to server " << peer << " lost");
-        m_linkUp = false;
-        m_session.Reset();
-        Engine().OnLinkDown();
+        OnServerFailure(false);
     }
     Pump();
 }
@@ -256,6 +373,10 @@ ResoaClient::OnConnection(LhpProtocol::Handle h,
 void
 ResoaClient::OnSdu(LhpProtocol::Handle h, resoa::LhpChannel ch, Ptr<Packet> sdu)
 {
+    if (h != m_handle || !m_linkUp)
+    {
+        return; // a former server's late delivery
+    }
     std::vector<uint8_t> bytes(sdu->GetSize());
     sdu->CopyData(bytes.data(), bytes.size());
     if (auto h = resoa::PeekEpHeader(bytes))
@@ -302,6 +423,14 @@ ResoaClient::DispatchEvents()
             Ipv4Address pub(e->error == 0 ? e->local.Ipv4HostOrder() : 0);
             NS_LOG_INFO("registered: errno " << e->error << ", public address " << pub);
             m_registeredTrace(e->error, pub);
+            if (e->error == 0)
+            {
+                Selector().OnRegistered();
+            }
+            else if (m_linkUp)
+            {
+                OnServerFailure(true); // refused: try the next server
+            }
             continue;
         }
         auto it = m_sockets.find(e->rsockId);

@@ -8,13 +8,16 @@
 
 #include "ns3/ep-client.h"
 #include "ns3/ep-lhp-session.h"
+#include "ns3/event-id.h"
 #include "ns3/ipv4-address.h"
 #include "ns3/object.h"
+#include "ns3/server-selector.h"
 #include "ns3/traced-callback.h"
 
 #include <deque>
 #include <map>
 #include <memory>
+#include <vector>
 
 namespace ns3
 {
@@ -35,6 +38,18 @@ class Socket;
  *
  * At Start it opens the LHP connection to the server and registers (address mode per the
  * AddressMode attribute). Socket calls work before that: they wait in the EP engine.
+ *
+ * **Several servers** (paper §4.4: load sharing between off-path servers). Setup may take a
+ * list of server LHP addresses; resoa::ServerSelector decides which one the client uses:
+ * the ServerSelection attribute picks the first (Hash: FNV-1a of this node's LHP device
+ * address modulo the list length; First: the head of the list), and a link that fails to
+ * open, dies (the LHP DeadTimeout), is closed by the server, or whose registration is
+ * refused moves the client to the next server in list order, at once within a round and
+ * after ReconnectBackoffMin doubling to ReconnectBackoffMax once every server failed. The
+ * sockets the old server knew fail as on any dead link (ENETDOWN, seen by ns-3 applications
+ * as ERROR_NOROUTETOHOST: NotifyErrorClose or NotifyConnectionFailed); new sockets work as
+ * soon as the next server accepted the registration. With one server the same rule retries
+ * that server after the backoff.
  */
 class ResoaClient : public Object
 {
@@ -57,8 +72,21 @@ class ResoaClient : public Object
     ResoaClient();
     ~ResoaClient() override;
 
+    /// Which server of the list is tried first (see resoa::ServerStartPolicy).
+    enum ServerSelection
+    {
+        SELECT_HASH,  //!< FNV-1a of the client's LHP device address, modulo the list length
+        SELECT_FIRST, //!< the head of the list
+    };
+
+    /// Trace signature of ServerChange: index and LHP address of the server tried next.
+    typedef void (*ServerChangeTracedCallback)(uint32_t index, const Address& server);
+
     /// The LHP instance (on this node's device) and the server's LHP (MAC) address.
     void Setup(Ptr<LhpProtocol> lhp, const Address& server);
+    /// The LHP instance and the LHP addresses of every server the client may use (at least
+    /// one), in failover order.
+    void Setup(Ptr<LhpProtocol> lhp, const std::vector<Address>& servers);
     /// Connects to the server and registers (the helper schedules this).
     void Start();
     /// Drops the link to the server at once, as a crash of this node would.
@@ -68,6 +96,12 @@ class ResoaClient : public Object
     Ptr<Socket> CreateSocket(resoa::EpSockType type);
 
     bool IsRegistered() const;
+    /// The LHP address of the server in use (or being connected to).
+    Address GetServer() const;
+    /// Its index in the list given to Setup.
+    uint32_t GetServerIndex() const;
+    /// Times the client moved to another server.
+    uint64_t GetFailoverCount() const;
     /// The public address the server assigned (0.0.0.0 before registration).
     Ipv4Address GetPublicAddress() const;
     /// The EP engine, for inspection.
@@ -94,10 +128,22 @@ class ResoaClient : public Object
     void Flush();
     /// End of a simulator event: send the partial chunks the engine held back.
     void EndOfTurn();
+    /// The selector, built at Start (so that attributes set before then apply).
+    resoa::ServerSelector& Selector();
+    /// Opens the LHP link to the selector's current server.
+    void ConnectToCurrent();
+    /// The link failed or the registration was refused: fail the old sockets and move on.
+    void OnServerFailure(bool closeLink);
 
     resoa::EpLhpSession m_session; //!< EP-to-LHP glue: order, backlog, datagram drops
     Ptr<LhpProtocol> m_lhp;
-    Address m_server;
+    std::vector<Address> m_servers; //!< in failover order
+    std::unique_ptr<resoa::ServerSelector> m_selector;
+    EventId m_reconnectEvent;
+    ServerSelection m_selection;
+    Time m_backoffMin;
+    Time m_backoffMax;
+    bool m_crashed = false;
     LhpProtocol::Handle m_handle;
     bool m_linkUp;
     bool m_pumping;
@@ -116,6 +162,7 @@ class ResoaClient : public Object
     TracedCallback<uint32_t> m_socketOpenTrace;
     TracedCallback<uint32_t> m_socketCloseTrace;
     TracedCallback<int32_t, Ipv4Address> m_registeredTrace;
+    TracedCallback<uint32_t, const Address&> m_serverChangeTrace;
 };
 
 } // namespace ns3

@@ -53,6 +53,18 @@ SeededRandom()
     };
 }
 
+ServerSelector
+MakeSelector(const ClientConfig& config, const MacAddress& own, const ClientLoopOptions& options)
+{
+    ServerSelectorConfig c;
+    c.start = config.serverSelection == ServerSelection::Hash ? ServerStartPolicy::Hash
+                                                              : ServerStartPolicy::First;
+    c.backoffMin = options.reconnectMin;
+    c.backoffMax = options.reconnectMax;
+    return ServerSelector(
+        config.serverMacs.size(), std::vector<std::uint8_t>(own.begin(), own.end()), c);
+}
+
 std::string
 HostName()
 {
@@ -75,7 +87,7 @@ ClientLoop::ClientLoop(const ClientConfig& config, Logger& log, ClientLoopOption
               return m_handle != kLhpNoHandle &&
                      m_endpoint.Send(m_handle, ch, sdu, EventLoop::Now());
           })
-    , m_backoff(options.reconnectMin)
+    , m_selector(MakeSelector(config, m_link.GetMac(), options))
 {
     // Until the first link is up, calls that need the server fail (ENETDOWN) instead of
     // waiting for a server that may never answer.
@@ -128,11 +140,23 @@ ClientLoop::IsLinkUp() const
     return m_linkUp;
 }
 
+const MacAddress&
+ClientLoop::CurrentServer() const
+{
+    return m_config.serverMacs.at(m_selector.Current());
+}
+
 void
 ClientLoop::Run()
 {
-    m_log.Info("LHP on " + m_config.interface + " to server " + FormatMac(*m_config.serverMac) +
-               ", shim socket " + m_config.unixSocket);
+    std::string servers;
+    for (const MacAddress& mac : m_config.serverMacs)
+    {
+        servers += (servers.empty() ? "" : ", ") + FormatMac(mac);
+    }
+    m_log.Info("LHP on " + m_config.interface + " to server " + servers + " (" +
+               ServerSelectionName(m_config.serverSelection) + ": starting with " +
+               FormatMac(CurrentServer()) + "), shim socket " + m_config.unixSocket);
     StartConnect();
     AfterRound();
     m_loop.Run();
@@ -161,7 +185,8 @@ void
 ClientLoop::Reload(const ClientConfig& config)
 {
     m_log.SetLevel(config.logLevel);
-    if (config.interface != m_config.interface || config.serverMac != m_config.serverMac ||
+    if (config.interface != m_config.interface || config.serverMacs != m_config.serverMacs ||
+        config.serverSelection != m_config.serverSelection ||
         config.unixSocket != m_config.unixSocket || config.addressMode != m_config.addressMode ||
         config.requestedAddress != m_config.requestedAddress || config.pcap != m_config.pcap)
     {
@@ -175,7 +200,7 @@ void
 ClientLoop::StartConnect()
 {
     m_reconnectAt.reset();
-    const MacAddress& mac = *m_config.serverMac;
+    const MacAddress& mac = CurrentServer();
     m_handle = m_endpoint.Connect(LhpPeerAddress(mac.data(), mac.size()), EventLoop::Now());
     m_log.Debug("connecting to " + FormatMac(mac));
 }
@@ -194,9 +219,9 @@ ClientLoop::OnFrames()
                 {
                     m_pcap->WriteFrame(m_link.GetMac(), f.source, f.bytes.data(), f.bytes.size());
                 }
-                if (f.source != *m_config.serverMac)
+                if (f.source != CurrentServer())
                 {
-                    continue; // only our server speaks to us
+                    continue; // only the server in use speaks to us
                 }
                 m_endpoint.Receive(LhpPeerAddress(f.source.data(), f.source.size()),
                                    f.bytes.data(),
@@ -232,8 +257,7 @@ void
 ClientLoop::OnLinkUp()
 {
     m_linkUp = true;
-    m_backoff = m_options.reconnectMin;
-    m_log.Info("link to " + FormatMac(*m_config.serverMac) + " up; registering");
+    m_log.Info("link to " + FormatMac(CurrentServer()) + " up; registering");
     m_client.OnLinkUp();
     bool oneToOne = m_config.addressMode == AddressMode::OneTo1;
     m_client.Register(oneToOne ? EpAddrMode::OneTo1 : EpAddrMode::NTo1,
@@ -254,10 +278,33 @@ ClientLoop::OnLinkLost(const char* why)
         m_loop.Stop();
         return;
     }
+    const Duration wait = m_selector.OnFailure();
     m_log.Warning(std::string("link ") + why + "; reconnecting in " +
-                  std::to_string(m_backoff.count() / 1000000) + " ms");
-    m_reconnectAt = EventLoop::Now() + m_backoff;
-    m_backoff = std::min(m_backoff * 2, m_options.reconnectMax);
+                  std::to_string(wait.count() / 1000000) + " ms to " + FormatMac(CurrentServer()) +
+                  " (server " + std::to_string(m_selector.Current() + 1) + " of " +
+                  std::to_string(m_selector.Count()) + ")");
+    m_reconnectAt = EventLoop::Now() + wait;
+}
+
+void
+ClientLoop::OnRegistered(const EpClientEvent& e)
+{
+    const std::uint32_t ip = e.error == 0 ? e.local.Ipv4HostOrder() : 0;
+    m_log.Log(e.error == 0 ? LogLevel::Info : LogLevel::Error,
+              "registered: errno " + std::to_string(e.error) + ", public address " +
+                  FormatIpv4(ip) + " (server " + FormatMac(CurrentServer()) + ")");
+    if (e.error == 0)
+    {
+        m_selector.OnRegistered();
+        return;
+    }
+    if (m_linkUp && !m_stopping)
+    {
+        // Refused: close this link (its Closed event is ignored: the handle is gone) and
+        // move on as after a dead link.
+        m_endpoint.Close(m_handle, EventLoop::Now());
+        OnLinkLost("closed: registration refused");
+    }
 }
 
 bool
@@ -322,13 +369,7 @@ ClientLoop::AfterRound()
             progress = true;
             if (e->kind == EpClientEvent::Kind::Registered)
             {
-                EpAddress pub = EpAddress::Ipv4(e->error == 0 ? e->local.Ipv4HostOrder() : 0, 0);
-                std::uint32_t ip = pub.Ipv4HostOrder();
-                m_log.Log(e->error == 0 ? LogLevel::Info : LogLevel::Error,
-                          "registered: errno " + std::to_string(e->error) + ", public address " +
-                              std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) +
-                              "." + std::to_string((ip >> 8) & 255) + "." +
-                              std::to_string(ip & 255));
+                OnRegistered(*e);
                 continue;
             }
             m_shim->OnClientEvent(*e);

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "packet-link.h"
 #include "pcap-writer.h"
+#include "server-selector.h"
 #include "shim-server.h"
 
 #include <memory>
@@ -28,22 +29,30 @@ namespace realnet
 /// Knobs of the client loop besides the config file.
 struct ClientLoopOptions
 {
-    Duration reconnectMin{std::chrono::milliseconds(100)}; //!< first retry after a dead link
-    Duration reconnectMax{std::chrono::seconds(5)};        //!< backoff doubles up to this
-    Duration closeTimeout{std::chrono::seconds(1)};        //!< SIGTERM: wait for Close this long
-    PacketLinkOptions link;                                //!< e.g. padding in tests
+    /// Wait once every server failed since the last registration (with one server: after
+    /// each failure); ServerSelectorConfig::backoffMin.
+    Duration reconnectMin{ServerSelectorConfig{}.backoffMin};
+    Duration reconnectMax{ServerSelectorConfig{}.backoffMax}; //!< the backoff doubles up to this
+    Duration closeTimeout{std::chrono::seconds(1)};           //!< SIGTERM: wait for Close this long
+    PacketLinkOptions link;                                   //!< e.g. padding in tests
 };
 
 /**
  * \brief resoa-clientd's loop: the driver of one LhpEndpoint (client role), one
  * EpLhpSession and one EpClient over a PacketLink to the server's MAC, plus the ShimServer.
  *
+ * With several servers (`server-mac` lists them) a ServerSelector picks the one to use: the
+ * start by `server-selection` (hash of this client's MAC, or the first), then, on a dead or
+ * closed link or a refused registration, the next in list order, at once within a round and
+ * after the backoff once every server failed since the last registration. Only frames from
+ * the server in use are fed to the endpoint.
+ *
  * The glue is model/resoa-client.cc's: the link's Up registers (OnLinkUp, Register), Dead
  * or Closed resets the session and fails the sockets (Reset, OnLinkDown), every delivery
  * goes to OnMessage, SendSpace events resume the session, and PumpClientOutgoing runs after
  * each step while the link is up. One timer serves the endpoint's deadline, the engine's
- * coalescing deadline and the reconnect backoff (doubling from reconnectMin to
- * reconnectMax, reset when a link comes up).
+ * coalescing deadline and the reconnect wait (the selector's: doubling from reconnectMin to
+ * reconnectMax between rounds, reset by a successful registration).
  */
 class ClientLoop
 {
@@ -62,6 +71,8 @@ class ClientLoop
     EventLoop& GetEventLoop();
     const EpClient& GetClient() const;
     bool IsLinkUp() const;
+    /// The MAC of the server in use (or being connected to).
+    const MacAddress& CurrentServer() const;
 
   private:
     void StartConnect();
@@ -71,6 +82,7 @@ class ClientLoop
     bool DrainEndpoint(TimePoint now);
     void OnLinkUp();
     void OnLinkLost(const char* why);
+    void OnRegistered(const EpClientEvent& e);
     void Transmit(TimePoint now);
     void ArmTimer();
 
@@ -89,7 +101,7 @@ class ClientLoop
     bool m_stopping = false;
     std::optional<TimePoint> m_reconnectAt;
     std::optional<TimePoint> m_stopAt;
-    Duration m_backoff;
+    ServerSelector m_selector;
     std::vector<ReceivedFrame> m_frames;
     std::vector<std::uint8_t> m_tx;
 };

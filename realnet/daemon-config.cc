@@ -7,6 +7,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+
 namespace resoa
 {
 namespace realnet
@@ -341,11 +343,45 @@ ClientSchema()
         AddInterfaceKey(s);
         s.Add(
             "server-mac",
-            "MAC",
-            "MAC address of resoa-serverd's interface; required",
+            "MAC[,MAC...]",
+            "MAC address of resoa-serverd's interface, or of several serverds in failover "
+            "order (a dead link or a refused registration moves on to the next); required",
             [](C& c, const std::string& v)
-            { c.serverMac = v.empty() ? std::nullopt : std::optional(ParseMacValue(v)); },
-            [](const C& c) { return c.serverMac ? FormatMac(*c.serverMac) : std::string(); });
+            {
+                c.serverMacs.clear();
+                for (const std::string& item : SplitList(v))
+                {
+                    MacAddress mac = ParseMacValue(item);
+                    if (std::find(c.serverMacs.begin(), c.serverMacs.end(), mac) !=
+                        c.serverMacs.end())
+                    {
+                        throw BadValue("MAC " + item + " given twice");
+                    }
+                    c.serverMacs.push_back(mac);
+                }
+            },
+            [](const C& c) { return FormatList(c.serverMacs, FormatMac); });
+        s.Add(
+            "server-selection",
+            "POLICY",
+            "with several servers, the one tried first: hash (FNV-1a of this client's MAC "
+            "modulo the number of servers: clients spread with no coordination) or first",
+            [](C& c, const std::string& v)
+            {
+                if (v == "hash")
+                {
+                    c.serverSelection = ServerSelection::Hash;
+                }
+                else if (v == "first")
+                {
+                    c.serverSelection = ServerSelection::First;
+                }
+                else
+                {
+                    throw BadValue("expected hash or first");
+                }
+            },
+            [](const C& c) { return std::string(ServerSelectionName(c.serverSelection)); });
         s.Add(
             "unix-socket",
             "PATH",
@@ -405,7 +441,7 @@ ValidateClient(const ClientConfig& c)
     {
         throw ConfigError("interface: required (config file or --interface)");
     }
-    if (!c.serverMac)
+    if (c.serverMacs.empty())
     {
         throw ConfigError("server-mac: required (config file or --server-mac)");
     }
@@ -486,6 +522,12 @@ AddressModeName(AddressMode mode)
             return "mixed";
     }
     return "?";
+}
+
+const char*
+ServerSelectionName(ServerSelection selection)
+{
+    return selection == ServerSelection::Hash ? "hash" : "first";
 }
 
 ServerConfig::ServerConfig()

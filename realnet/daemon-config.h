@@ -59,14 +59,25 @@ struct ServerConfig
     ServerConfig();
 };
 
+/// Which of several servers resoa-clientd tries first (resoa::ServerStartPolicy).
+enum class ServerSelection
+{
+    Hash,  //!< "hash": FNV-1a of the client's own MAC modulo the number of servers
+    First, //!< "first": the first server of the list
+};
+
+/// \return "hash" or "first"
+const char* ServerSelectionName(ServerSelection selection);
+
 /// resoa-clientd's settings.
 struct ClientConfig
 {
-    std::string interface;                              //!< LHP interface (required)
-    std::optional<MacAddress> serverMac;                //!< serverd's MAC (required)
-    std::string unixSocket = "/run/resoa/clientd.sock"; //!< where the LD_PRELOAD shim connects
-    AddressMode addressMode = AddressMode::NTo1;        //!< n-to-1 or 1-to-1
-    std::optional<std::uint32_t> requestedAddress;      //!< IPv4, host order (1-to-1 only)
+    std::string interface;              //!< LHP interface (required)
+    std::vector<MacAddress> serverMacs; //!< serverds' MACs, failover order (at least one)
+    ServerSelection serverSelection = ServerSelection::Hash; //!< where the list starts
+    std::string unixSocket = "/run/resoa/clientd.sock";      //!< where the LD_PRELOAD shim connects
+    AddressMode addressMode = AddressMode::NTo1;             //!< n-to-1 or 1-to-1
+    std::optional<std::uint32_t> requestedAddress;           //!< IPv4, host order (1-to-1 only)
     LogLevel logLevel = LogLevel::Info;
     std::string pcap;                    //!< capture file; empty = none
     unsigned deadTimeoutMs = 5000;       //!< LHP: silence after which the server is gone

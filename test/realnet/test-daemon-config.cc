@@ -303,7 +303,9 @@ TEST(DaemonConfig, ClientKeysAndMistakes)
     ASSERT_FALSE(LoadClientConfig(a.Argc(), a.pointers.data(), c, out, err).has_value())
         << err.str();
     EXPECT_EQ(c.interface, "wlan0");
-    EXPECT_EQ(FormatMac(*c.serverMac), "02:00:00:00:00:02");
+    ASSERT_EQ(c.serverMacs.size(), 1u);
+    EXPECT_EQ(FormatMac(c.serverMacs[0]), "02:00:00:00:00:02");
+    EXPECT_EQ(c.serverSelection, ServerSelection::Hash);
     EXPECT_EQ(c.addressMode, AddressMode::OneTo1);
     EXPECT_EQ(c.requestedAddress, 0xC0000209u);
     EXPECT_EQ(c.unixSocket, "/tmp/clientd.sock");
@@ -394,9 +396,44 @@ TEST(DaemonConfig, HelpListsEveryKeyAndExitsZero)
         EXPECT_NE(l.out.find(key), std::string::npos) << key;
     }
     EXPECT_NE(l.out.find("[64]"), std::string::npos) << "defaults are shown";
-    EXPECT_NE(ClientHelpText().find("--server-mac MAC"), std::string::npos);
+    EXPECT_NE(ClientHelpText().find("--server-mac MAC[,MAC...]"), std::string::npos);
+    EXPECT_NE(ClientHelpText().find("--server-selection POLICY"), std::string::npos);
+    EXPECT_NE(ClientHelpText().find("[hash]"), std::string::npos);
     EXPECT_NE(ClientHelpText().find("--unix-socket PATH"), std::string::npos);
     EXPECT_EQ(ClientHelpText().find("--user"), std::string::npos);
+}
+
+TEST(DaemonConfig, ClientTakesSeveralServersInFailoverOrder)
+{
+    Args a({"--interface=wlan0",
+            "--server-mac=02:00:00:00:00:12, 02:00:00:00:00:11 02:00:00:00:00:13",
+            "--server-selection=first"});
+    ClientConfig c;
+    std::ostringstream out;
+    std::ostringstream err;
+    ASSERT_FALSE(LoadClientConfig(a.Argc(), a.pointers.data(), c, out, err).has_value())
+        << err.str();
+    ASSERT_EQ(c.serverMacs.size(), 3u);
+    EXPECT_EQ(FormatMac(c.serverMacs[0]), "02:00:00:00:00:12");
+    EXPECT_EQ(FormatMac(c.serverMacs[1]), "02:00:00:00:00:11");
+    EXPECT_EQ(FormatMac(c.serverMacs[2]), "02:00:00:00:00:13");
+    EXPECT_EQ(c.serverSelection, ServerSelection::First);
+    EXPECT_NE(FormatClientConfig(c).find(
+                  "server-mac = 02:00:00:00:00:12, 02:00:00:00:00:11, 02:00:00:00:00:13\n"),
+              std::string::npos)
+        << FormatClientConfig(c);
+    EXPECT_NE(FormatClientConfig(c).find("server-selection = first\n"), std::string::npos);
+
+    EXPECT_NE(ClientError({"--interface=wlan0", "--server-mac=02:00:00:00:00:02,02:00:00:00:00:02"})
+                  .find("MAC 02:00:00:00:00:02 given twice"),
+              std::string::npos);
+    EXPECT_NE(ClientError({"--interface=wlan0",
+                           "--server-mac=02:00:00:00:00:02",
+                           "--server-selection=least-loaded"})
+                  .find("--server-selection: bad value 'least-loaded': expected hash or first"),
+              std::string::npos);
+    EXPECT_NE(ClientError({"--interface=wlan0", "--server-mac="}).find("server-mac: required"),
+              std::string::npos);
 }
 
 TEST(ConfigValues, Parsers)
