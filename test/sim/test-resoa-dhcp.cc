@@ -352,6 +352,29 @@ TEST(ResoaDhcp, ExhaustedPoolRefusesTheThirdClient)
     EXPECT_EQ(s.server->GetDhcpAgent()->GetLeaseCount(), 2u);
 }
 
+TEST(ResoaDhcp, ExhaustedPoolFallsBackToNTo1WhenConfigured)
+{
+    DhcpScenarioOptions o;
+    o.clients = 3;
+    o.fallBack = true;
+    DhcpScenario s(o);
+    OutboundProbe out;
+    Simulator::Schedule(Seconds(3.5), [&]() { out.Start(s.clients.Get(2), s.host, 9); });
+    Simulator::Stop(Seconds(6));
+    Simulator::Run();
+
+    EXPECT_EQ(s.registered[0].address, kLease0);
+    EXPECT_EQ(s.registered[1].address, kLease1);
+    // The third client shares the server's address, side by side with two 1-to-1 clients.
+    EXPECT_EQ(s.registered[2].error, 0);
+    EXPECT_EQ(s.registered[2].address, kServerAddr);
+    EXPECT_GE(s.registered[2].at, Seconds(2.5));
+    ASSERT_TRUE(out.connected);
+    EXPECT_EQ(Inet(out.own).GetIpv4(), kServerAddr);
+    EXPECT_EQ(Inet(out.seenByHost).GetIpv4(), kServerAddr);
+    EXPECT_EQ(s.server->GetDhcpAgent()->GetLeaseCount(), 2u);
+}
+
 TEST(ResoaDhcp, ExpiryWithoutRenewalEndsTheSession)
 {
     DhcpScenarioOptions o;
