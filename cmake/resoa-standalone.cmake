@@ -6,7 +6,7 @@
 
 find_package(ns3 3.37 REQUIRED COMPONENTS
   core network internet wifi mobility propagation applications point-to-point csma
-  fd-net-device stats flow-monitor)
+  fd-net-device stats flow-monitor internet-apps)
 
 if(NOT CMAKE_BUILD_TYPE)
   set(CMAKE_BUILD_TYPE Release CACHE STRING "Build type" FORCE)
@@ -41,6 +41,7 @@ endforeach()
 set(libpoint-to-point ${libpoint_to_point})
 set(libfd-net-device ${libfd_net_device})
 set(libflow-monitor ${libflow_monitor})
+set(libinternet-apps ${libinternet_apps})
 
 # Headers are copied to build/include/ns3/ so "ns3/<header>" works as in an ns-3 tree.
 set(RESOA_INCLUDE_ROOT ${CMAKE_BINARY_DIR}/include)

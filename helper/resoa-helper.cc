@@ -142,6 +142,21 @@ ResoaHelper::InstallClientOneToOne(Ptr<NetDevice> device,
     return client;
 }
 
+Ptr<ResoaClient>
+ResoaHelper::InstallClientDhcp(Ptr<NetDevice> device,
+                               Ptr<ResoaServer> server,
+                               const Address& serverLhpAddress,
+                               Time start) const
+{
+    NS_ABORT_MSG_UNLESS(server, "ResoaHelper: a DHCP client needs its server");
+    server->SetAttribute("OneToOneSource", EnumValue(ResoaServer::DHCP));
+    server->SetAttribute("AllowOneToOne", BooleanValue(true));
+    Ptr<ResoaClient> client = InstallClient(device, serverLhpAddress, start);
+    client->SetAttribute("AddressMode", EnumValue(ResoaClient::ONE_TO_1));
+    client->SetAttribute("RequestedAddress", Ipv4AddressValue(Ipv4Address::GetAny()));
+    return client;
+}
+
 std::vector<Ptr<ResoaClient>>
 ResoaHelper::InstallClients(NetDeviceContainer devices,
                             const std::vector<Address>& servers,

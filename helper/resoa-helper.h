@@ -73,6 +73,20 @@ class ResoaHelper
                                            Time start = Seconds(0),
                                            int32_t publicInterface = -1) const;
     /**
+     * A 1-to-1 client whose address the server leases by DHCP on its behalf, in one call:
+     * sets the server's OneToOneSource to Dhcp (a DHCP server must answer on the link of
+     * the server's PublicAddress interface, or DhcpInterface) and makes the client ask for
+     * its own address (AddressMode ONE_TO_1, any address). When the client registers, the
+     * server leases an address with the client's MAC, adds it to that interface, renews it
+     * while the client stays and releases it when the client leaves. Without a lease the
+     * registration is refused with EADDRNOTAVAIL, or registered n-to-1 if the server's
+     * DhcpFallBackToNTo1 is set. Other clients of the same server keep their own mode.
+     */
+    Ptr<ResoaClient> InstallClientDhcp(Ptr<NetDevice> device,
+                                       Ptr<ResoaServer> server,
+                                       const Address& serverLhpAddress,
+                                       Time start = Seconds(0)) const;
+    /**
      * Clients on each device, spread round-robin over the servers (load sharing): client i
      * starts with server i mod n and fails over to the following ones (its list is the
      * servers rotated by i, with ServerSelection First).

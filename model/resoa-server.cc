@@ -5,6 +5,8 @@
 
 #include "ns3/boolean.h"
 #include "ns3/double.h"
+#include "ns3/enum.h"
+#include "ns3/integer.h"
 #include "ns3/ipv4.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
@@ -46,6 +48,26 @@ ResoaServer::GetTypeId()
                           BooleanValue(d.allowOneTo1),
                           MakeBooleanAccessor(&ResoaServer::m_allowOneToOne),
                           MakeBooleanChecker())
+            .AddAttribute("OneToOneSource",
+                          "Where 1-to-1 addresses come from: the pool (AddPoolAddress) or a "
+                          "DHCP lease taken on the client's behalf with its MAC (implies "
+                          "AllowOneToOne).",
+                          EnumValue(ResoaServer::POOL),
+                          MakeEnumAccessor(&ResoaServer::m_oneToOneSource),
+                          MakeEnumChecker(ResoaServer::POOL, "Pool", ResoaServer::DHCP, "Dhcp"))
+            .AddAttribute("DhcpFallBackToNTo1",
+                          "With OneToOneSource Dhcp: a client that gets no lease (DHCP server "
+                          "down or silent, pool exhausted, DHCPNAK) is registered n-to-1 "
+                          "(sharing PublicAddress) instead of refused with EADDRNOTAVAIL.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&ResoaServer::m_dhcpFallBack),
+                          MakeBooleanChecker())
+            .AddAttribute("DhcpInterface",
+                          "IPv4 interface on whose link leases are taken and leased addresses "
+                          "configured (-1 = the interface holding PublicAddress).",
+                          IntegerValue(-1),
+                          MakeIntegerAccessor(&ResoaServer::m_dhcpInterface),
+                          MakeIntegerChecker<int32_t>(-1))
             .AddAttribute("SocketLimit",
                           "Open sockets per client (accepted ones included).",
                           UintegerValue(d.socketLimit),
@@ -134,6 +156,10 @@ ResoaServer::GetTypeId()
 
 ResoaServer::ResoaServer()
     : m_allowOneToOne(false)
+    , m_oneToOneSource(POOL)
+    , m_dhcpFallBack(false)
+    , m_dhcpInterface(-1)
+    , m_dhcp(CreateObject<ResoaDhcpAgent>())
     , m_allowNTo1(true)
     , m_socketLimit(64)
     , m_maxClients(1024)
@@ -155,6 +181,11 @@ ResoaServer::DoDispose()
 {
     m_engineTimer.Cancel();
     m_sessions.clear();
+    if (m_dhcp)
+    {
+        m_dhcp->Dispose();
+        m_dhcp = nullptr;
+    }
     m_engine.reset();
     m_stack.reset();
     m_lhps.clear();
@@ -199,6 +230,12 @@ ResoaServer::GetSessionCount() const
     return m_sessions.size();
 }
 
+Ptr<ResoaDhcpAgent>
+ResoaServer::GetDhcpAgent() const
+{
+    return m_dhcp;
+}
+
 uint64_t
 ResoaServer::SessionId(uint32_t lhpIndex, LhpProtocol::Handle h)
 {
@@ -228,6 +265,15 @@ ResoaServer::StartApplication()
     NS_ABORT_MSG_IF(pub == Ipv4Address::GetAny(), "ResoaServer: no public IPv4 address");
     m_publicAddress = pub;
 
+    if (m_oneToOneSource == DHCP)
+    {
+        m_allowOneToOne = true;
+        int32_t itf = m_dhcpInterface >= 0 ? m_dhcpInterface : ipv4->GetInterfaceForAddress(pub);
+        NS_ABORT_MSG_IF(itf < 0, "ResoaServer: no interface for DHCP (set DhcpInterface)");
+        m_dhcp->Setup(GetNode(), itf);
+        m_dhcp->SetOutcomeCallback(MakeCallback(&ResoaServer::OnLeaseOutcome, this));
+    }
+
     resoa::EpServerConfig cfg;
     cfg.serverIpv4 = pub.Get();
     cfg.allowNTo1 = m_allowNTo1;
@@ -251,6 +297,11 @@ ResoaServer::StartApplication()
     m_stack->SetServer(m_engine.get());
     m_stack->SetAfterEventCallback([this]() { Drain(); });
     m_stack->SetTcpConfigurator([this](Ptr<Socket> s) { ConfigureTcp(s); });
+    if (m_oneToOneSource == DHCP)
+    {
+        m_engine->SetAddressProvider([this](const resoa::EpAddressRequest& r)
+                                     { OnAddressRequest(r.sessionId); });
+    }
     if (m_allowOneToOne)
     {
         m_stack->SetSourceRouting(ResoaSourceRouting::InstallOn(GetNode()));
@@ -291,6 +342,7 @@ ResoaServer::StopApplication()
     }
     m_sessions.clear();
     m_engineTimer.Cancel();
+    m_dhcp->Abort();
     m_stack->AbortAll();
 }
 
@@ -309,7 +361,8 @@ ResoaServer::OnConnection(uint32_t lhpIndex,
     {
         NS_LOG_INFO("client " << peer << " connected, session " << id);
         m_sessions.erase(id);
-        m_sessions.emplace(id, Session(m_lhps[lhpIndex], h));
+        m_dhcp->Release(id);
+        m_sessions.emplace(id, Session(m_lhps[lhpIndex], h)).first->second.peer = peer;
         m_engine->OnSessionUp(id);
     }
     else
@@ -319,6 +372,7 @@ ResoaServer::OnConnection(uint32_t lhpIndex,
                               << "), session " << id);
         m_sessions.erase(id);
         m_engine->OnSessionDown(id);
+        m_dhcp->Release(id); // after the engine released the sockets on its address
     }
     Drain();
 }
@@ -456,6 +510,67 @@ ResoaServer::TraceCounts()
         m_socketCloseTrace(open);
     }
     m_lastOpen = open;
+}
+
+void
+ResoaServer::OnAddressRequest(uint64_t sessionId)
+{
+    auto it = m_sessions.find(sessionId);
+    if (it == m_sessions.end() || !Mac48Address::IsMatchingType(it->second.peer))
+    {
+        m_engine->OnAddressAssigned(sessionId, 0, m_dhcpFallBack, resoa::ep_errno::kEaddrnotavail);
+        return;
+    }
+    Mac48Address mac = Mac48Address::ConvertFrom(it->second.peer);
+    NS_LOG_INFO("session " << sessionId << ": leasing an address for " << mac << " by DHCP");
+    m_dhcp->Acquire(sessionId, mac);
+}
+
+void
+ResoaServer::OnLeaseOutcome(uint64_t key, ResoaDhcpAgent::Outcome outcome, Ipv4Address address)
+{
+    if (!m_running || !m_engine)
+    {
+        return;
+    }
+    switch (outcome)
+    {
+        case ResoaDhcpAgent::BOUND:
+            NS_LOG_INFO("session " << key << ": leased " << address);
+            m_engine->OnAddressAssigned(key, address.Get(), false, 0);
+            break;
+        case ResoaDhcpAgent::RENEWED:
+            return;
+        case ResoaDhcpAgent::FAILED_TIMEOUT:
+        case ResoaDhcpAgent::FAILED_NAK:
+            NS_LOG_INFO("session " << key << ": no lease ("
+                                   << (outcome == ResoaDhcpAgent::FAILED_NAK ? "NAK" : "timeout")
+                                   << ")" << (m_dhcpFallBack ? ", n-to-1 instead" : ", refused"));
+            m_engine->OnAddressAssigned(key, 0, m_dhcpFallBack, resoa::ep_errno::kEaddrnotavail);
+            break;
+        case ResoaDhcpAgent::LOST_EXPIRED:
+        case ResoaDhcpAgent::LOST_NAK:
+            NS_LOG_INFO("session " << key << ": lease of " << address << " lost, session ends");
+            EndSession(key);
+            break;
+    }
+    Drain();
+}
+
+void
+ResoaServer::EndSession(uint64_t sessionId)
+{
+    auto it = m_sessions.find(sessionId);
+    if (it == m_sessions.end())
+    {
+        return;
+    }
+    Ptr<LhpProtocol> lhp = it->second.lhp;
+    LhpProtocol::Handle h = it->second.handle;
+    m_sessions.erase(it);
+    m_engine->OnSessionDown(sessionId);
+    m_dhcp->Release(sessionId);
+    lhp->Close(h);
 }
 
 } // namespace ns3

@@ -6,6 +6,7 @@
 
 #include "lhp-protocol.h"
 #include "ns3-ep-socket-stack.h"
+#include "resoa-dhcp-agent.h"
 
 #include "ns3/application.h"
 #include "ns3/ep-lhp-session.h"
@@ -30,7 +31,14 @@ namespace ns3
  * AddLhp), treats each connection as one client session of a resoa::EpServer, and executes
  * the calls through Ns3EpSocketStack. All clients share PublicAddress (n-to-1); with
  * AllowOneToOne a client may instead get its own address from the pool (1-to-1); the pool
- * addresses must be assigned to this node's interfaces so its TCP can use them.
+ * addresses must be assigned to this node's interfaces so its TCP can use them. With
+ * OneToOneSource DHCP a 1-to-1 client's address is instead leased by DHCP on the client's
+ * behalf (its MAC as chaddr, see ResoaDhcpAgent) when it registers, renewed while it stays,
+ * and released when it leaves or its link dies. No lease (DHCP server down or silent for
+ * DhcpAgent's Timeout, pool exhausted, DHCPNAK) refuses the registration with EADDRNOTAVAIL,
+ * or, with DhcpFallBackToNTo1, registers the client n-to-1. A lease that expires or is
+ * NAKed while the client is registered ends the client's session: its LHP link is closed
+ * and its sockets are released (the client sees the link close), since its address is gone.
  *
  * Stopping the application models a server crash: its LHP goes silent and every socket is
  * closed, so clients notice through LHP's dead timeout.
@@ -38,6 +46,13 @@ namespace ns3
 class ResoaServer : public Application
 {
   public:
+    /// Where 1-to-1 clients' addresses come from.
+    enum OneToOneSource
+    {
+        POOL, //!< the configured pool (AddPoolAddress)
+        DHCP, //!< a DHCP lease on the client's behalf (ResoaDhcpAgent)
+    };
+
     /// Trace signature of Request/Response: session, EP message type, rsockID.
     typedef void (*MessageTracedCallback)(uint64_t session, uint8_t type, uint32_t rsockId);
     /// Trace signature of SocketOpen/SocketClose: session count of open sockets afterwards.
@@ -60,6 +75,8 @@ class ResoaServer : public Application
     const std::vector<Ptr<LhpProtocol>>& GetLhps() const;
     /// Clients with a live LHP session.
     uint32_t GetSessionCount() const;
+    /// The DHCP lessor used with OneToOneSource DHCP (set its attributes before Start).
+    Ptr<ResoaDhcpAgent> GetDhcpAgent() const;
 
   protected:
     void DoDispose() override;
@@ -82,6 +99,7 @@ class ResoaServer : public Application
         Ptr<LhpProtocol> lhp;
         LhpProtocol::Handle handle;
         resoa::EpLhpSession glue;
+        Address peer; //!< the client's link (MAC) address
     };
 
     static uint64_t SessionId(uint32_t lhpIndex, LhpProtocol::Handle h);
@@ -100,11 +118,21 @@ class ResoaServer : public Application
     void OnEngineTimer();
     static resoa::TimePoint Now();
     void TraceCounts();
+    /// The engine wants an address for a 1-to-1 client: lease one by DHCP.
+    void OnAddressRequest(uint64_t sessionId);
+    /// A DHCP lease outcome for session `key`.
+    void OnLeaseOutcome(uint64_t key, ResoaDhcpAgent::Outcome outcome, Ipv4Address address);
+    /// Ends a registered client's session from the server side (its address is gone).
+    void EndSession(uint64_t sessionId);
 
     std::vector<Ptr<LhpProtocol>> m_lhps;
     std::vector<Ipv4Address> m_pool;
     Ipv4Address m_publicAddress;
     bool m_allowOneToOne;
+    OneToOneSource m_oneToOneSource;
+    bool m_dhcpFallBack;
+    int32_t m_dhcpInterface;
+    Ptr<ResoaDhcpAgent> m_dhcp;
     bool m_allowNTo1;
     uint32_t m_socketLimit;
     uint32_t m_maxClients;

@@ -468,6 +468,10 @@ EpServer::HandleRegister(Session& s, const EpMessage& m)
     EpMessage r;
     r.type = EpType::Registered;
     r.requestId = m.requestId;
+    if (s.awaitingAddress)
+    {
+        return; // the provider's answer will reply to the first Register
+    }
     if (s.registered)
     {
         // Idempotent: a repeated Register gets the registration it already has.
@@ -517,6 +521,18 @@ EpServer::HandleRegister(Session& s, const EpMessage& m)
     EpAddrMode mode = EpAddrMode::NTo1;
     std::optional<std::uint32_t> poolAddr;
     bool wantOwn = m.addrMode == EpAddrMode::OneTo1;
+    if (wantOwn && m_config.allowOneTo1 && m_addressProvider)
+    {
+        // The driver obtains the address (e.g. a DHCP lease); OnAddressAssigned answers.
+        s.awaitingAddress = std::make_pair(
+            m.requestId, adm.socketLimit != 0 ? adm.socketLimit : m_config.socketLimit);
+        s.name = m.name;
+        EpAddressRequest req;
+        req.sessionId = s.id;
+        req.requestedIpv4 = m.ipv4;
+        m_addressProvider(req); // may answer at once: the state above is complete
+        return;
+    }
     if (wantOwn && m_config.allowOneTo1)
     {
         poolAddr = freePool(m.ipv4);
@@ -548,21 +564,14 @@ EpServer::HandleRegister(Session& s, const EpMessage& m)
         Queue(s.id, r);
         return;
     }
-    s.registered = true;
-    ++m_registeredClients;
-    s.addrMode = mode;
-    s.poolAddress = mode == EpAddrMode::OneTo1;
-    s.publicIpv4 = s.poolAddress ? *poolAddr : m_config.serverIpv4;
-    if (s.poolAddress)
-    {
-        m_poolInUse.insert(s.publicIpv4);
-    }
-    s.socketLimit = adm.socketLimit != 0 ? adm.socketLimit : m_config.socketLimit;
     s.name = m.name;
-    r.addrMode = s.addrMode;
-    r.ipv4 = s.publicIpv4;
-    r.socketLimit = s.socketLimit;
-    Queue(s.id, r);
+    const bool fromPool = mode == EpAddrMode::OneTo1;
+    CompleteRegistration(s,
+                         m.requestId,
+                         mode,
+                         fromPool ? *poolAddr : m_config.serverIpv4,
+                         fromPool,
+                         adm.socketLimit != 0 ? adm.socketLimit : m_config.socketLimit);
 }
 
 std::int32_t

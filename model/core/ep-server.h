@@ -21,6 +21,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace resoa
@@ -135,6 +136,22 @@ struct EpResolveRequest
  * a hook every Resolve is answered ep_resolve::kEaiFail ("not supported") at once.
  */
 using EpResolverHook = std::function<void(const EpResolveRequest&)>;
+
+/// A registering client wants its own address and the driver provides it (input of the
+/// address provider hook).
+struct EpAddressRequest
+{
+    std::uint64_t sessionId = 0;
+    std::uint32_t requestedIpv4 = 0; //!< the address the client asked for (0 = any)
+};
+
+/**
+ * The 1-to-1 address provider: starts obtaining an address for a registering client (e.g. a
+ * DHCP lease on the client's behalf) and returns at once; the answer comes later through
+ * EpServer::OnAddressAssigned(sessionId, ...), from the driver's loop. With a provider the
+ * address pool is not used. Without one, 1-to-1 addresses come from addressPool.
+ */
+using EpAddressProviderHook = std::function<void(const EpAddressRequest&)>;
 
 /// One message for the driver to send on session `sessionId`.
 struct EpServerOutgoing
@@ -272,6 +289,24 @@ class EpServer
     void SetCallPolicy(EpCallPolicy policy);
     /// Installs the asynchronous resolver (default: none, Resolve answered kEaiFail).
     void SetResolver(EpResolverHook resolver);
+    /**
+     * Installs the 1-to-1 address provider (default: none, the pool is used). A Register
+     * for 1-to-1 is then answered only when the driver calls OnAddressAssigned; a repeated
+     * Register meanwhile is ignored.
+     */
+    void SetAddressProvider(EpAddressProviderHook provider);
+    /**
+     * The provider's answer for `sessionId`: `ipv4` (host order, configured on the driver's
+     * stack) becomes the client's own address, or, with `ipv4` 0, the client gets none:
+     * it is registered n-to-1 when `fallBackToNTo1` and allowNTo1, else refused with
+     * `error` (e.g. kEaddrnotavail). Ignored for a session that is gone or not waiting.
+     */
+    void OnAddressAssigned(std::uint64_t sessionId,
+                           std::uint32_t ipv4,
+                           bool fallBackToNTo1,
+                           std::int32_t error);
+    /// Whether `sessionId` waits for its provider's answer.
+    bool AwaitsAddress(std::uint64_t sessionId) const;
 
     // --- sessions (one per LHP connection) ---
     /// A new LHP connection: the client must Register on it before any socket call.
@@ -372,6 +407,8 @@ class EpServer
         EpAddrMode addrMode = EpAddrMode::NTo1;
         std::uint32_t publicIpv4 = 0;
         bool poolAddress = false; //!< publicIpv4 came from the pool
+        /// Register waiting for the address provider (its request id and socket limit).
+        std::optional<std::pair<std::uint32_t, std::uint16_t>> awaitingAddress;
         std::uint16_t socketLimit = 0;
         std::string name;
         std::uint32_t nextServerId = kServerRsockBase;
@@ -405,6 +442,13 @@ class EpServer
     void SendCredit(EpServerSocket& sock, std::uint64_t bytes);
 
     void HandleRegister(Session& s, const EpMessage& m);
+    /// Registers `s` (mode, address, limit) and queues Registered for `requestId`.
+    void CompleteRegistration(Session& s,
+                              std::uint32_t requestId,
+                              EpAddrMode mode,
+                              std::uint32_t ipv4,
+                              bool fromPool,
+                              std::uint16_t socketLimit);
     /// 0 if a new client may register now (takes a token), else the errno that refuses it.
     std::int32_t AdmitRegistration();
     /// Whether `bytes` more fit in the client's buffer budget.
@@ -459,6 +503,7 @@ class EpServer
     EpAdmissionHook m_admission;
     EpCallPolicy m_policy;
     EpResolverHook m_resolver;
+    EpAddressProviderHook m_addressProvider;
     std::map<std::uint64_t, Session> m_sessions;
     std::map<EpHandle, SocketKey> m_byHandle;
     std::set<std::uint32_t> m_poolInUse;
