@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <exception>
+#include <sstream>
 
 namespace resoa
 {
@@ -87,6 +88,42 @@ RunInChild(const std::function<std::string()>& body)
         return "child died (status " + std::to_string(status) + ") " + message;
     }
     return message;
+}
+
+/// \return how often \p text occurs in \p log
+int
+Count(const std::string& log, const std::string& text)
+{
+    int n = 0;
+    for (std::size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1))
+    {
+        ++n;
+    }
+    return n;
+}
+
+/// \return the value of `field=` on the last line of \p log that contains \p key, or ""
+std::string
+Field(const std::string& log, const std::string& key, const std::string& field)
+{
+    std::istringstream lines(log);
+    std::string line;
+    std::string value;
+    while (std::getline(lines, line))
+    {
+        if (line.find(key) == std::string::npos)
+        {
+            continue;
+        }
+        const std::size_t at = line.find(" " + field + "=");
+        if (at == std::string::npos)
+        {
+            continue;
+        }
+        const std::size_t from = at + field.size() + 2;
+        value = line.substr(from, line.find(' ', from) - from);
+    }
+    return value;
 }
 
 } // namespace test

@@ -34,6 +34,11 @@ std::vector<realnet::ReceivedFrame> ReceiveFrames(realnet::PacketLink& link,
  */
 std::string RunInChild(const std::function<std::string()>& body);
 
+/// \return how often \p text occurs in \p log
+int Count(const std::string& log, const std::string& text);
+/// \return the value of `field=` on the last line of \p log that contains \p key, or ""
+std::string Field(const std::string& log, const std::string& key, const std::string& field);
+
 } // namespace test
 } // namespace resoa
 

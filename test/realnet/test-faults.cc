@@ -10,6 +10,7 @@
 #include "ep-client.h"
 #include "lhp-link.h"
 #include "program-rig.h"
+#include "realnet-test-util.h"
 
 #include <gtest/gtest.h>
 
@@ -60,42 +61,6 @@ double
 Since(Clock::time_point t)
 {
     return Seconds(Clock::now() - t);
-}
-
-/// \return how often \p text occurs in \p log
-int
-Count(const std::string& log, const std::string& text)
-{
-    int n = 0;
-    for (std::size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1))
-    {
-        ++n;
-    }
-    return n;
-}
-
-/// \return the value of `field=` on the last line of \p log that contains \p key, or ""
-std::string
-Field(const std::string& log, const std::string& key, const std::string& field)
-{
-    std::istringstream lines(log);
-    std::string line;
-    std::string value;
-    while (std::getline(lines, line))
-    {
-        if (line.find(key) == std::string::npos)
-        {
-            continue;
-        }
-        const std::size_t at = line.find(" " + field + "=");
-        if (at == std::string::npos)
-        {
-            continue;
-        }
-        const std::size_t from = at + field.size() + 2;
-        value = line.substr(from, line.find(' ', from) - from);
-    }
-    return value;
 }
 
 long long

@@ -21,6 +21,7 @@
 #include "client-loop.h"
 #include "lhp-link.h"
 #include "program-rig.h"
+#include "realnet-test-util.h"
 
 #include <gtest/gtest.h>
 
@@ -65,37 +66,6 @@ PeerScript()
 {
     const std::string ftp = RESOA_FTP_SERVER_PATH;
     return ftp.substr(0, ftp.rfind('/')) + "/fault-peer.py";
-}
-
-int
-Count(const std::string& log, const std::string& text)
-{
-    int n = 0;
-    for (std::size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1))
-    {
-        ++n;
-    }
-    return n;
-}
-
-/// \return the value of `field=` on the last line of \p log containing \p key, or ""
-std::string
-Field(const std::string& log, const std::string& key, const std::string& field)
-{
-    std::istringstream lines(log);
-    std::string line;
-    std::string value;
-    while (std::getline(lines, line))
-    {
-        const std::size_t at = line.find(" " + field + "=");
-        if (line.find(key) == std::string::npos || at == std::string::npos)
-        {
-            continue;
-        }
-        const std::size_t from = at + field.size() + 2;
-        value = line.substr(from, line.find(' ', from) - from);
-    }
-    return value;
 }
 
 /// Waits until \p bg's log holds \p text \p n times. \return false after \p seconds
