@@ -113,8 +113,8 @@ RtoAfterTimeouts(bool lossTolerant, bool shownLossy, std::uint32_t timeouts, Dur
     if (shownLossy)
     {
         const std::uint32_t hole = seq;
-        h.pipe.SetDropFilter(
-            [&](int from, const LhpFrame& f)
+        h.pipe.SetDropFilter( // by value: the filter outlives this block
+            [&h, hole](int from, const LhpFrame& f)
             {
                 return from == 0 && f.type == LhpFrameType::Data && f.seq == hole &&
                        h.pipe.DataSends(0, LhpChannel::Reliable, hole) == 1;
