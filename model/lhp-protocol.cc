@@ -17,6 +17,7 @@
 #include "ns3/wifi-net-device.h"
 #include "ns3/wifi-remote-station-manager.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace ns3
@@ -234,7 +235,8 @@ LhpProtocol::GetTypeId()
                                                &LhpProtocol::GetMaxConnections),
                           MakeUintegerChecker<uint32_t>())
             .AddAttribute("DeviceQueueLimit",
-                          "On a WifiNetDevice: LHP frames allowed in the MAC queue at once; "
+                          "On a WifiNetDevice: LHP frames allowed in the MAC queue at once, "
+                          "per connection (a server with N links may queue N times this); "
                           "the next one is polled when one leaves, so retransmissions and acks "
                           "do not wait behind a window of queued frames. 0 = no limit (drain "
                           "until the device's queue is full).",
@@ -909,7 +911,12 @@ LhpProtocol::MacQueueFull()
     {
         m_inMacQueue.clear(); // none of ours can be left (a flush we heard nothing of)
     }
-    return m_inMacQueue.size() >= m_deviceQueueLimit;
+    // Per connection: the limit keeps each link's own window out of the FIFO so that its
+    // retransmissions and acks do not queue behind it. A total of DeviceQueueLimit would let
+    // a server with 100 stations hand its MAC one ack per station per second (measured: 110
+    // frames/s, 4.8 Mbit/s in all); 2 per link gave 500 frames/s and 17.4 Mbit/s.
+    const std::size_t links = std::max<std::size_t>(1, m_endpoint->GetLinkCount());
+    return m_inMacQueue.size() >= m_deviceQueueLimit * links;
 }
 
 void

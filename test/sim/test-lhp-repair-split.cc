@@ -139,4 +139,81 @@ TEST(LhpRepairSplit, WithoutDeviceQueueLimitAWindowWaitsInTheMacQueue)
     EXPECT_GE(DeepestMacQueue(0), 20u);
 }
 
+/// Deepest the AP's MAC queue got while it sent to `stations` STAs at once, one LHP link
+/// each, with DeviceQueueLimit `limit`.
+uint32_t
+DeepestApQueue(uint32_t stations, uint32_t limit)
+{
+    RngSeedManager::SetSeed(1);
+    RngSeedManager::SetRun(1);
+    NodeContainer ap;
+    ap.Create(1);
+    NodeContainer stas;
+    stas.Create(stations);
+    LossyWifiHelper wifi;
+    NetDeviceContainer devices = wifi.Install(ap.Get(0), stas);
+    int64_t stream = wifi.AssignStreams(devices, 10);
+    LhpHelper lhp;
+    lhp.SetAttribute("DeviceQueueLimit", UintegerValue(limit));
+    std::vector<Ptr<LhpProtocol>> all = lhp.Install(devices);
+    for (const auto& p : all)
+    {
+        p->AssignStreams(stream++);
+    }
+    Ptr<LhpProtocol> server = all[0];
+    server->SetAttribute("AcceptIncoming", BooleanValue(true));
+    // Keep every link's send buffer full: 1000-byte SDUs on the reliable channel.
+    auto fill = [server](LhpProtocol::Handle h)
+    {
+        while (server->Send(h, resoa::LhpChannel::Reliable, Create<Packet>(1000)))
+        {
+        }
+    };
+    uint32_t established = 0;
+    server->SetConnectionCallback(LhpProtocol::ConnectionCallback(
+        [&](LhpProtocol::Handle h, LhpProtocol::ConnectionEvent ev, const Address&)
+        {
+            if (ev == LhpProtocol::CONNECTION_UP)
+            {
+                established++;
+                fill(h);
+            }
+        }));
+    server->SetSendSpaceCallback(LhpProtocol::SendSpaceCallback(fill));
+    for (uint32_t i = 1; i < all.size(); ++i)
+    {
+        Ptr<LhpProtocol> sta = all[i];
+        Simulator::Schedule(Seconds(0.5),
+                            [sta, &devices]() { sta->Connect(devices.Get(0)->GetAddress()); });
+    }
+    Ptr<WifiMac> mac = DynamicCast<WifiNetDevice>(devices.Get(0))->GetMac();
+    Ptr<WifiMacQueue> queue = mac->GetTxopQueue(mac->GetQosSupported() ? AC_BE : AC_BE_NQOS);
+    uint32_t deepest = 0;
+    // Counted once the links are up (association responses share the queue before).
+    Simulator::Schedule(Seconds(1),
+                        [&]()
+                        {
+                            queue->TraceConnectWithoutContext(
+                                "Enqueue",
+                                Callback<void, Ptr<const WifiMpdu>>(
+                                    [&](Ptr<const WifiMpdu>)
+                                    { deepest = std::max(deepest, queue->GetNPackets()); }));
+                        });
+    Simulator::Stop(Seconds(2));
+    Simulator::Run();
+    Simulator::Destroy();
+    EXPECT_EQ(established, stations);
+    return deepest;
+}
+
+TEST(LhpRepairSplit, DeviceQueueLimitCountsPerConnectionAtAServer)
+{
+    // Four links share the AP's one MAC queue: each may keep 2 frames there, so the queue
+    // holds more than one link's limit (the total of 2 that starved 100 stations of acks)
+    // and never more than all four links' (8).
+    uint32_t deepest = DeepestApQueue(4, 2);
+    EXPECT_GT(deepest, 3u);
+    EXPECT_LE(deepest, 8u);
+}
+
 } // namespace
