@@ -239,6 +239,57 @@ ServerSchema()
             [](const C& c)
             { return FormatList(c.addressPool, [](const IpPrefix& p) { return p.ToString(); }); });
         s.Add(
+            "one-to-one-source",
+            "pool|dhcp",
+            "where 1-to-1 addresses come from: address-pool, or a DHCP lease taken on "
+            "dhcp-interface with the client's MAC (then serverd keeps CAP_NET_ADMIN to put "
+            "the leased address on that interface)",
+            [](C& c, const std::string& v)
+            {
+                if (v == "pool")
+                {
+                    c.oneToOneSource = OneToOneSource::Pool;
+                }
+                else if (v == "dhcp")
+                {
+                    c.oneToOneSource = OneToOneSource::Dhcp;
+                }
+                else
+                {
+                    throw BadValue("expected pool or dhcp");
+                }
+            },
+            [](const C& c) { return std::string(OneToOneSourceName(c.oneToOneSource)); });
+        s.Add(
+            "dhcp-interface",
+            "NAME",
+            "public interface on whose link a DHCP server answers (UDP port 68 is bound on "
+            "it); required with one-to-one-source dhcp",
+            [](C& c, const std::string& v)
+            { c.dhcpInterface = v.empty() ? v : ParseInterfaceName(v); },
+            [](const C& c) { return c.dhcpInterface; });
+        s.Add(
+            "dhcp-fallback",
+            "refuse|n-to-1",
+            "a 1-to-1 client that gets no lease (DHCP server down, pool exhausted, NAK): "
+            "refused with EADDRNOTAVAIL, or registered n-to-1 (address-mode mixed)",
+            [](C& c, const std::string& v)
+            {
+                if (v != "refuse" && v != "n-to-1")
+                {
+                    throw BadValue("expected refuse or n-to-1");
+                }
+                c.dhcpFallBackToNTo1 = v == "n-to-1";
+            },
+            [](const C& c) { return std::string(c.dhcpFallBackToNTo1 ? "n-to-1" : "refuse"); });
+        s.Add(
+            "dhcp-timeout-ms",
+            "MS",
+            "no lease (OFFER and ACK) within this long: dhcp-fallback applies",
+            [](C& c, const std::string& v)
+            { c.dhcpTimeoutMs = static_cast<unsigned>(ParseUnsigned(v, 100, 600000)); },
+            [](const C& c) { return std::to_string(c.dhcpTimeoutMs); });
+        s.Add(
             "allow-mac",
             "LIST",
             "client MACs that may register; empty = all",
@@ -426,10 +477,23 @@ ValidateServer(const ServerConfig& c)
         throw ConfigError(std::string("public-address: required with address-mode ") +
                           AddressModeName(c.addressMode));
     }
-    if (c.addressMode != AddressMode::NTo1 && c.addressPool.empty())
+    const bool dhcp = c.oneToOneSource == OneToOneSource::Dhcp;
+    if (c.addressMode != AddressMode::NTo1 && c.addressPool.empty() && !dhcp)
     {
         throw ConfigError(std::string("address-pool: required with address-mode ") +
-                          AddressModeName(c.addressMode));
+                          AddressModeName(c.addressMode) + " (or one-to-one-source dhcp)");
+    }
+    if (dhcp && c.addressMode == AddressMode::NTo1)
+    {
+        throw ConfigError("one-to-one-source: dhcp needs address-mode 1-to-1 or mixed");
+    }
+    if (dhcp && c.dhcpInterface.empty())
+    {
+        throw ConfigError("dhcp-interface: required with one-to-one-source dhcp");
+    }
+    if (c.dhcpFallBackToNTo1 && c.addressMode != AddressMode::Mixed)
+    {
+        throw ConfigError("dhcp-fallback: n-to-1 needs address-mode mixed (and public-address)");
     }
     ValidateLinkTimers(c);
 }
@@ -525,6 +589,12 @@ AddressModeName(AddressMode mode)
 }
 
 const char*
+OneToOneSourceName(OneToOneSource source)
+{
+    return source == OneToOneSource::Dhcp ? "dhcp" : "pool";
+}
+
+const char*
 ServerSelectionName(ServerSelection selection)
 {
     return selection == ServerSelection::Hash ? "hash" : "first";
@@ -570,7 +640,10 @@ ServerHelpText()
 {
     return HelpText("resoa-serverd",
                     "Runs the ReSoA server: executes its clients' socket calls on this host's "
-                    "TCP/IP stack.",
+                    "TCP/IP stack.\n\nStart it as root: with --user it then keeps no "
+                    "capability, except CAP_NET_BIND_SERVICE\nif allow-bind-ports has ports "
+                    "below 1024 and CAP_NET_ADMIN with one-to-one-source dhcp\n(leased "
+                    "addresses go on and off dhcp-interface).",
                     ServerSchema().Help(ServerConfig()));
 }
 

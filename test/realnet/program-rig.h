@@ -116,6 +116,10 @@ class ProgramRig
      */
     Client& AddResoaClient(const std::vector<std::string>& clientdArgs = {});
 
+    /// As AddResoaClient, but returns as soon as resoa-clientd runs (publicAddress empty):
+    /// for a registration that is meant to be refused or slow.
+    Client& StartResoaClient(const std::vector<std::string>& clientdArgs = {});
+
     /**
      * Adds a NAT client namespace 10.0.0.<n+1>/24 behind the server (10.0.0.1 on n0), turns
      * on forwarding and an nftables masquerade of 10.0.0.0/24 out of s1 (no FTP helper).
