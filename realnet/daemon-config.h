@@ -51,9 +51,11 @@ struct ServerConfig
     AddressMode addressMode = AddressMode::NTo1;
     std::vector<IpPrefix> addressPool; //!< IPv4 only (1-to-1, mixed)
     OneToOneSource oneToOneSource = OneToOneSource::Pool;
-    std::string dhcpInterface;             //!< public interface the DHCP server answers on (dhcp)
-    bool dhcpFallBackToNTo1 = false;       //!< no lease: n-to-1 (mixed only) instead of refusing
-    unsigned dhcpTimeoutMs = 4000;         //!< no lease within this long: fallback or refusal
+    std::string dhcpInterface;       //!< public interface the DHCP server answers on (dhcp)
+    bool dhcpFallBackToNTo1 = false; //!< no lease: n-to-1 (mixed only) instead of refusing
+    /// No lease within this long: fallback or refusal. Longer than ns-3's 4 s: real servers
+    /// check that an address is free before offering it (dnsmasq's ping: about 3 s).
+    unsigned dhcpTimeoutMs = 10000;
     std::vector<MacAddress> allowMac;      //!< clients that may register; empty = all
     unsigned socketsPerClient = 64;        //!< the paper's per-client socket limit
     unsigned maxClients = 1024;            //!< registered clients at once (ECONNREFUSED beyond)

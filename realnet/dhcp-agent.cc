@@ -209,6 +209,11 @@ DhcpAgent::Pump(std::uint64_t key, std::vector<Outcome>& outcomes)
     Entry& e = m_leases.at(key);
     while (auto bytes = e.lease->PollOutgoing())
     {
+        if (m_log != nullptr && bytes->size() > 242)
+        {
+            m_log->Debug("dhcp: session " + std::to_string(key) + ": sending " +
+                         ToString(static_cast<DhcpType>((*bytes)[242])));
+        }
         Send(*bytes);
     }
     while (auto ev = e.lease->PollEvent())

@@ -316,7 +316,7 @@ TEST(DaemonConfig, DhcpKeysParseAndTheirMistakesAreNamed)
                     "--dhcp-interface=s1"});
     ASSERT_FALSE(l.exit.has_value()) << l.err;
     EXPECT_FALSE(l.config.dhcpFallBackToNTo1); // refuse is the default
-    EXPECT_EQ(l.config.dhcpTimeoutMs, 4000u);  // DhcpLeaseConfig's acquireTimeout
+    EXPECT_EQ(l.config.dhcpTimeoutMs, 10000u); // dnsmasq ping-checks for about 3 s
 
     const std::string srv = "--interface=lan0";
     l = LoadServer({srv, "--address-mode=1-to-1", "--one-to-one-source=dhcp"});
@@ -407,7 +407,7 @@ TEST(DaemonConfig, CheckConfigPrintsTheEffectiveConfigWhichParsesBack)
               "one-to-one-source = pool\n"
               "dhcp-interface = \n"
               "dhcp-fallback = refuse\n"
-              "dhcp-timeout-ms = 4000\n"
+              "dhcp-timeout-ms = 10000\n"
               "allow-mac = \n"
               "sockets-per-client = 64\n"
               "max-clients = 1024\n"
