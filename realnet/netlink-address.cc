@@ -3,6 +3,7 @@
  */
 #include "netlink-address.h"
 
+#include "config-values.h"
 #include "system-error.h"
 #include "unique-fd.h"
 
@@ -115,29 +116,33 @@ NetlinkAddress::Request(std::uint16_t type,
 bool
 NetlinkAddress::Add(std::uint32_t address, int prefixLength)
 {
-    const int err = Request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, address, prefixLength);
-    if (err == EEXIST)
-    {
-        return false;
-    }
-    if (err != 0)
-    {
-        ThrowErrno(err, "netlink: adding an address to " + m_interface);
-    }
-    return true;
+    return Change(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, address, prefixLength, EEXIST, "adding");
 }
 
 bool
 NetlinkAddress::Remove(std::uint32_t address, int prefixLength)
 {
-    const int err = Request(RTM_DELADDR, 0, address, prefixLength);
-    if (err == EADDRNOTAVAIL)
+    return Change(RTM_DELADDR, 0, address, prefixLength, EADDRNOTAVAIL, "removing");
+}
+
+bool
+NetlinkAddress::Change(std::uint16_t type,
+                       std::uint16_t flags,
+                       std::uint32_t address,
+                       int prefixLength,
+                       int noChange,
+                       const char* verb)
+{
+    const int err = Request(type, flags, address, prefixLength);
+    if (err == noChange)
     {
         return false;
     }
     if (err != 0)
     {
-        ThrowErrno(err, "netlink: removing an address from " + m_interface);
+        ThrowErrno(err,
+                   std::string("netlink: ") + verb + " " + FormatIpv4(address) + "/" +
+                       std::to_string(prefixLength) + " on " + m_interface);
     }
     return true;
 }

@@ -48,6 +48,13 @@ class NetlinkAddress
     }
 
   private:
+    /// One request; \p noChange is the errno that means "already so". \return false for it
+    bool Change(std::uint16_t type,
+                std::uint16_t flags,
+                std::uint32_t address,
+                int prefixLength,
+                int noChange,
+                const char* verb);
     /// Sends one request and waits for its ACK. \return the kernel's errno (0 = done)
     int Request(std::uint16_t type, std::uint16_t flags, std::uint32_t address, int prefixLength);
 

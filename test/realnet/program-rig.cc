@@ -383,6 +383,14 @@ ProgramRig::Run(const std::string& ns, const std::string& script, int seconds)
                        script});
 }
 
+CommandResult
+ProgramRig::PushFromInternet(const std::string& address, int port, const std::string& file)
+{
+    return Run(internet,
+               "for i in $(seq 100); do nc -N " + address + " " + std::to_string(port) + " < " +
+                   file + " && exit 0; sleep 0.1; done; exit 1");
+}
+
 std::string
 ProgramRig::ResoaEnv(const Client& client) const
 {

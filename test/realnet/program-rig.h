@@ -136,6 +136,13 @@ class ProgramRig
     /// Runs `sh -c SCRIPT` in \p ns, killed after \p seconds.
     CommandResult Run(const std::string& ns, const std::string& script, int seconds = 30);
 
+    /**
+     * Sends \p file with `nc -N` from the internet namespace to \p address:\p port, again
+     * every 0.1 s (up to 100 times) while nothing listens yet: a refused attempt does not
+     * use a one-shot listener up. \return nc's result
+     */
+    CommandResult PushFromInternet(const std::string& address, int port, const std::string& file);
+
     /// Runs `sh -c SCRIPT` under resoa-run in \p client's namespace, killed after \p seconds.
     CommandResult RunResoa(const Client& client, const std::string& script, int seconds = 30);
 
