@@ -227,6 +227,12 @@ TEST_F(ResoaDhcp, LeasesWithTheClientsMacRenewsAndReleasesWhenTheClientDies)
         << dnsmasq->Log();
     EXPECT_EQ(ServerAddresses().find("inet " + own + "/"), std::string::npos) << ServerAddresses();
     std::cout << "[ measure  ] lease released " << released << " s after SIGKILL of clientd\n";
+    // serverd's counters agree: nothing held, one DHCPRELEASE, the renewals sent.
+    rig->serverd->Stop();
+    const std::string stats = rig->serverd->Log();
+    EXPECT_NE(stats.find(" dhcp_leases=0 "), std::string::npos) << stats;
+    EXPECT_NE(stats.find(" dhcp_releases=1 "), std::string::npos) << stats;
+    EXPECT_EQ(stats.find(" dhcp_renewals=0 "), std::string::npos) << stats;
 }
 
 TEST_F(ResoaDhcp, NoDhcpServerRefusesOrFallsBackToNTo1AsConfigured)
