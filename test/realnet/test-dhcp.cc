@@ -4,11 +4,11 @@
  * 1-to-1 addresses leased by DHCP on the client's behalf, on Linux (issue 13, docs/dhcp.md):
  * resoa-serverd with `one-to-one-source = dhcp` against a real dnsmasq.
  *
- *   client (no IP, 02:00:00:aa:01:01) --LHP-- server: lan0 | s1 198.51.100.1/24 ----+
+ *   client (no IP, 02:00:00:aa:01:01) --LHP-- server: lan0 | s1 198.51.100.1/24 ---+
  *                                                                                  |
- *                                            internet: bridge pub0 198.51.100.2/24 --+
+ *                                            internet: bridge pub0 198.51.100.2/24 +
  *                                                                                  |
- *   dhcp: d0 198.51.100.3/24, dnsmasq (range .50-.5x, lease 2 min, T1 2 s) ---------+
+ *   dhcp: d0 198.51.100.3/24, dnsmasq (range .50-.5x, lease 2 min, T1 2 s) --------+
  *
  * Checked with real values: dnsmasq's lease file maps the client's MAC to the address,
  * the address is on s1, getsockname in the client (through resoa-run) is that address, the
