@@ -17,9 +17,9 @@
  * and its address from s1. The failure outcomes: no DHCP server (refused with EADDRNOTAVAIL
  * or n-to-1, as configured), a one-address range and two clients (the second one falls back
  * to n-to-1), and a renewal NAKed by a restarted dnsmasq (the session ends, the client
- * registers again and gets an address of the new range). Expiry itself needs a lease that
- * runs out: dnsmasq's shortest is 2 minutes, so it is tested on the core (core.DhcpLease.*)
- * and in ns-3 (sim.ResoaDhcp.*) only.
+ * registers again and gets an address of the new range). Expiry needs a lease that runs
+ * out, and dnsmasq's shortest is 2 minutes: there a scripted server (dhcp-one-lease.py)
+ * leases 4 s once and then answers nothing.
  */
 #include "program-rig.h"
 #include "realnet-test-util.h"
@@ -39,6 +39,7 @@ namespace
 {
 
 const std::string kDnsmasq = "/usr/sbin/dnsmasq";
+const std::string kOneLease = RESOA_DHCP_ONE_LEASE_PATH;
 const std::string kProbe = RESOA_SHIM_PROBE_PATH;
 const std::string kNet = ProgramRig::kInternetAddress;
 const std::string kClientMac = "02:00:00:aa:01:01"; // ProgramRig's first client
@@ -303,6 +304,37 @@ TEST_F(ResoaDhcp, ANakedRenewalEndsTheSessionAndTheClientRegistersAgain)
     EXPECT_TRUE(Eventually(
         [&] { return ServerAddresses().find("inet 198.51.100.50/") == std::string::npos; }, 2))
         << ServerAddresses();
+}
+
+TEST_F(ResoaDhcp, AnExpiredLeaseEndsTheSessionAndItsAddress)
+{
+    auto server = rig->Start(
+        dhcp,
+        {"/usr/bin/python3", "-u", kOneLease, "d0", "198.51.100.3", "198.51.100.70", "4"},
+        "one-lease.log");
+    ASSERT_TRUE(server->WaitFor("ready")) << server->Log();
+    StartServerd({"--address-mode", "1-to-1", "--dhcp-timeout-ms", "1500"});
+    ProgramRig::Client& client = rig->AddResoaClient({"--address-mode", "1-to-1"});
+    const auto bound = std::chrono::steady_clock::now();
+    ASSERT_EQ(client.publicAddress, "198.51.100.70") << server->Log() << rig->DaemonLogs();
+    EXPECT_NE(ServerAddresses().find("inet 198.51.100.70/24"), std::string::npos)
+        << ServerAddresses();
+
+    // The renewals from T1 (2 s) on go unanswered; the lease ends 4 s after its REQUEST.
+    EXPECT_TRUE(rig->serverd->WaitFor("lost (expired) 198.51.100.70", 8))
+        << server->Log() << rig->DaemonLogs();
+    const double expired =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - bound).count();
+    EXPECT_TRUE(server->WaitFor("REQUEST ignored", 1)) << server->Log();
+    EXPECT_TRUE(rig->serverd->WaitFor("lease of 198.51.100.70 lost, session ends", 1));
+    EXPECT_TRUE(Eventually(
+        [&] { return ServerAddresses().find("inet 198.51.100.70/") == std::string::npos; }, 2))
+        << ServerAddresses();
+    // The client's link was closed: it registers again, gets no lease and is refused.
+    EXPECT_TRUE(client.clientd->WaitFor("registered: errno 99", 10))
+        << client.clientd->Log() << rig->DaemonLogs();
+    std::cout << "[ measure  ] lease expired " << expired
+              << " s after the client registered (lease 4 s, renewals unanswered)\n";
 }
 
 } // namespace
