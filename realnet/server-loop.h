@@ -72,7 +72,10 @@ struct ServerLoopStats
  *    sets the server's backpressure), then LhpEndpoint::PollTransmit -> PacketLink::Send
  *    (a frame the link has no room for waits for writability, in order);
  *  - one timer at the earliest of the endpoint's and the server's NextDeadline;
- *  - EP Resolve -> AsyncResolver (getaddrinfo off the loop thread) -> EpServer::OnResolved.
+ *  - EP Resolve -> AsyncResolver (getaddrinfo off the loop thread) -> EpServer::OnResolved;
+ *  - with EnableDhcp, a 1-to-1 Register -> DhcpAgent::Acquire with the session's MAC, its
+ *    outcome -> EpServer::OnAddressAssigned (or, for a lost lease, the session ends), its
+ *    deadlines on the same timer, and a session that goes down releases its lease.
  * All of it runs in the EventLoop's round callback, so it happens once per round whatever
  * woke the loop. The loop owns the EventLoop's round and timer callbacks.
  */
