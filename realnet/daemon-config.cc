@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace resoa
 {
@@ -157,6 +158,69 @@ AddInterfaceKey(ConfigSchema<C>& s)
         [](const C& c) { return c.interface; });
 }
 
+/// A key holding a duration in milliseconds, from \p min to \p max.
+template<class C>
+void
+AddMillisecondsKey(ConfigSchema<C>& s,
+                   const std::string& key,
+                   const std::string& help,
+                   unsigned C::*member,
+                   unsigned min,
+                   unsigned max)
+{
+    s.Add(
+        key,
+        "MS",
+        help,
+        [=](C& c, const std::string& v)
+        { c.*member = static_cast<unsigned>(ParseUnsigned(v, min, max)); },
+        [=](const C& c) { return std::to_string(c.*member); });
+}
+
+/// A key whose value is one of a few words, each naming a value of \p member.
+template<class C, typename E>
+void
+AddChoiceKey(ConfigSchema<C>& s,
+             const std::string& key,
+             const std::string& valueHelp,
+             const std::string& help,
+             E C::*member,
+             std::vector<std::pair<std::string, E>> choices)
+{
+    std::string expected;
+    for (std::size_t i = 0; i < choices.size(); ++i)
+    {
+        expected += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i].first;
+    }
+    s.Add(
+        key,
+        valueHelp,
+        help,
+        [=](C& c, const std::string& v)
+        {
+            for (const auto& [word, value] : choices)
+            {
+                if (v == word)
+                {
+                    c.*member = value;
+                    return;
+                }
+            }
+            throw BadValue("expected " + expected);
+        },
+        [=](const C& c)
+        {
+            for (const auto& [word, value] : choices)
+            {
+                if (c.*member == value)
+                {
+                    return word;
+                }
+            }
+            return std::string("?");
+        });
+}
+
 /// The "log-level" and "pcap" keys both daemons have.
 template<class C>
 void
@@ -181,21 +245,20 @@ template<class C>
 void
 AddLinkTimerKeys(ConfigSchema<C>& s)
 {
-    s.Add(
-        "dead-timeout-ms",
-        "MS",
-        "LHP: after this long without a frame from the peer, the link is dead and its sockets "
-        "fail",
-        [](C& c, const std::string& v)
-        { c.deadTimeoutMs = static_cast<unsigned>(ParseUnsigned(v, 200, 3600000)); },
-        [](const C& c) { return std::to_string(c.deadTimeoutMs); });
-    s.Add(
-        "keepalive-interval-ms",
-        "MS",
-        "LHP: idle time before a liveness probe (must be below dead-timeout-ms)",
-        [](C& c, const std::string& v)
-        { c.keepaliveIntervalMs = static_cast<unsigned>(ParseUnsigned(v, 20, 3600000)); },
-        [](const C& c) { return std::to_string(c.keepaliveIntervalMs); });
+    AddMillisecondsKey<C>(s,
+                          "dead-timeout-ms",
+                          "LHP: after this long without a frame from the peer, the link is "
+                          "dead and its sockets fail",
+                          &C::deadTimeoutMs,
+                          200,
+                          3600000);
+    AddMillisecondsKey<C>(s,
+                          "keepalive-interval-ms",
+                          "LHP: idle time before a liveness probe (must be below "
+                          "dead-timeout-ms)",
+                          &C::keepaliveIntervalMs,
+                          20,
+                          3600000);
 }
 
 /// The timers must leave room for probes: a link would die before its first keepalive.
@@ -238,6 +301,37 @@ ServerSchema()
             { c.addressPool = ParseList<IpPrefix>(v, ParseIpv4Prefix, true); },
             [](const C& c)
             { return FormatList(c.addressPool, [](const IpPrefix& p) { return p.ToString(); }); });
+        AddChoiceKey<C, OneToOneSource>(
+            s,
+            "one-to-one-source",
+            "pool|dhcp",
+            "where 1-to-1 addresses come from: address-pool, or a DHCP lease taken on "
+            "dhcp-interface with the client's MAC (then serverd keeps CAP_NET_ADMIN to put "
+            "the leased address on that interface)",
+            &C::oneToOneSource,
+            {{"pool", OneToOneSource::Pool}, {"dhcp", OneToOneSource::Dhcp}});
+        s.Add(
+            "dhcp-interface",
+            "NAME",
+            "public interface on whose link a DHCP server answers (UDP port 68 is bound on "
+            "it); required with one-to-one-source dhcp",
+            [](C& c, const std::string& v)
+            { c.dhcpInterface = v.empty() ? v : ParseInterfaceName(v); },
+            [](const C& c) { return c.dhcpInterface; });
+        AddChoiceKey<C, bool>(s,
+                              "dhcp-fallback",
+                              "refuse|n-to-1",
+                              "a 1-to-1 client that gets no lease (DHCP server down, pool "
+                              "exhausted, NAK): refused with EADDRNOTAVAIL, or registered "
+                              "n-to-1 (address-mode mixed)",
+                              &C::dhcpFallBackToNTo1,
+                              {{"refuse", false}, {"n-to-1", true}});
+        AddMillisecondsKey<C>(s,
+                              "dhcp-timeout-ms",
+                              "no lease (OFFER and ACK) within this long: dhcp-fallback applies",
+                              &C::dhcpTimeoutMs,
+                              100,
+                              600000);
         s.Add(
             "allow-mac",
             "LIST",
@@ -361,27 +455,14 @@ ClientSchema()
                 }
             },
             [](const C& c) { return FormatList(c.serverMacs, FormatMac); });
-        s.Add(
+        AddChoiceKey<C, ServerSelection>(
+            s,
             "server-selection",
             "POLICY",
             "with several servers, the one tried first: hash (FNV-1a of this client's MAC "
             "modulo the number of servers: clients spread with no coordination) or first",
-            [](C& c, const std::string& v)
-            {
-                if (v == "hash")
-                {
-                    c.serverSelection = ServerSelection::Hash;
-                }
-                else if (v == "first")
-                {
-                    c.serverSelection = ServerSelection::First;
-                }
-                else
-                {
-                    throw BadValue("expected hash or first");
-                }
-            },
-            [](const C& c) { return std::string(ServerSelectionName(c.serverSelection)); });
+            &C::serverSelection,
+            {{"hash", ServerSelection::Hash}, {"first", ServerSelection::First}});
         s.Add(
             "unix-socket",
             "PATH",
@@ -426,10 +507,23 @@ ValidateServer(const ServerConfig& c)
         throw ConfigError(std::string("public-address: required with address-mode ") +
                           AddressModeName(c.addressMode));
     }
-    if (c.addressMode != AddressMode::NTo1 && c.addressPool.empty())
+    const bool dhcp = c.oneToOneSource == OneToOneSource::Dhcp;
+    if (c.addressMode != AddressMode::NTo1 && c.addressPool.empty() && !dhcp)
     {
         throw ConfigError(std::string("address-pool: required with address-mode ") +
-                          AddressModeName(c.addressMode));
+                          AddressModeName(c.addressMode) + " (or one-to-one-source dhcp)");
+    }
+    if (dhcp && c.addressMode == AddressMode::NTo1)
+    {
+        throw ConfigError("one-to-one-source: dhcp needs address-mode 1-to-1 or mixed");
+    }
+    if (dhcp && c.dhcpInterface.empty())
+    {
+        throw ConfigError("dhcp-interface: required with one-to-one-source dhcp");
+    }
+    if (c.dhcpFallBackToNTo1 && c.addressMode != AddressMode::Mixed)
+    {
+        throw ConfigError("dhcp-fallback: n-to-1 needs address-mode mixed (and public-address)");
     }
     ValidateLinkTimers(c);
 }
@@ -525,6 +619,12 @@ AddressModeName(AddressMode mode)
 }
 
 const char*
+OneToOneSourceName(OneToOneSource source)
+{
+    return source == OneToOneSource::Dhcp ? "dhcp" : "pool";
+}
+
+const char*
 ServerSelectionName(ServerSelection selection)
 {
     return selection == ServerSelection::Hash ? "hash" : "first";
@@ -570,7 +670,10 @@ ServerHelpText()
 {
     return HelpText("resoa-serverd",
                     "Runs the ReSoA server: executes its clients' socket calls on this host's "
-                    "TCP/IP stack.",
+                    "TCP/IP stack.\n\nStart it as root: with --user it then keeps no "
+                    "capability, except CAP_NET_BIND_SERVICE\nif allow-bind-ports has ports "
+                    "below 1024 and CAP_NET_ADMIN with one-to-one-source dhcp\n(leased "
+                    "addresses go on and off dhcp-interface).",
                     ServerSchema().Help(ServerConfig()));
 }
 

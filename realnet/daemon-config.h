@@ -33,13 +33,29 @@ enum class AddressMode
 /// \return "n-to-1", "1-to-1" or "mixed"
 const char* AddressModeName(AddressMode mode);
 
+/// Where 1-to-1 addresses come from (ns-3: ResoaServer::OneToOneSource).
+enum class OneToOneSource
+{
+    Pool, //!< "pool": address-pool, configured on the host by the operator
+    Dhcp, //!< "dhcp": leased by DHCP with the client's MAC on dhcp-interface
+};
+
+/// \return "pool" or "dhcp"
+const char* OneToOneSourceName(OneToOneSource source);
+
 /// resoa-serverd's settings. Defaults are the values a bare `--interface` run gets.
 struct ServerConfig
 {
     std::string interface;                      //!< LHP interface (required)
     std::optional<std::uint32_t> publicAddress; //!< IPv4, host order (n-to-1, mixed)
     AddressMode addressMode = AddressMode::NTo1;
-    std::vector<IpPrefix> addressPool;     //!< IPv4 only (1-to-1, mixed)
+    std::vector<IpPrefix> addressPool; //!< IPv4 only (1-to-1, mixed)
+    OneToOneSource oneToOneSource = OneToOneSource::Pool;
+    std::string dhcpInterface;       //!< public interface the DHCP server answers on (dhcp)
+    bool dhcpFallBackToNTo1 = false; //!< no lease: n-to-1 (mixed only) instead of refusing
+    /// No lease within this long: fallback or refusal. Longer than ns-3's 4 s: real servers
+    /// check that an address is free before offering it (dnsmasq's ping: about 3 s).
+    unsigned dhcpTimeoutMs = 10000;
     std::vector<MacAddress> allowMac;      //!< clients that may register; empty = all
     unsigned socketsPerClient = 64;        //!< the paper's per-client socket limit
     unsigned maxClients = 1024;            //!< registered clients at once (ECONNREFUSED beyond)

@@ -48,10 +48,11 @@ struct PrivilegeDrop
  *
  * The daemons start as root (or with file capabilities), open their raw socket, and then
  * run as an unprivileged user holding CAP_NET_RAW only (plus CAP_NET_BIND_SERVICE for a
- * serverd that lets clients bind low ports). Steps: drop every other capability from the
- * bounding set (no exec can regain one), clear ambient capabilities, set the groups to the
- * user's primary group, setresgid, PR_SET_KEEPCAPS + setresuid, then capset(2) so the
- * permitted and effective sets are exactly \p keep. Raw syscalls: libcap is not needed.
+ * serverd that lets clients bind low ports, and CAP_NET_ADMIN for a serverd that leases its
+ * clients' addresses by DHCP: it adds and removes them on its public interface). Steps: drop every
+ * other capability from the bounding set (no exec can regain one), clear ambient capabilities, set
+ * the groups to the user's primary group, setresgid, PR_SET_KEEPCAPS + setresuid, then capset(2) so
+ * the permitted and effective sets are exactly \p keep. Raw syscalls: libcap is not needed.
  *
  * setresuid/setresgid apply to every thread, but capset only to the caller: call this
  * before starting threads.

@@ -9,8 +9,13 @@
  * (file and flags as given at start): log-level, allow-mac, allow-listen, allow-bind-ports
  * and allow-destinations apply at once; the others need a restart, which is logged.
  * SIGUSR1 logs every counter (what was dropped, refused, carried); so does stopping.
+ *
+ * Privileges (--user): the daemon keeps no capability after opening its sockets, except
+ * CAP_NET_BIND_SERVICE when clients may bind ports below 1024 and CAP_NET_ADMIN with
+ * one-to-one-source = dhcp (leased addresses are added to and removed from dhcp-interface).
  */
 #include "daemon-config.h"
+#include "dhcp-agent.h"
 #include "event-loop.h"
 #include "log.h"
 #include "packet-link.h"
@@ -72,7 +77,8 @@ RestartOnly(const ServerConfig& c)
     std::ostringstream s;
     s << c.interface << '|' << c.publicAddress.value_or(0) << '|' << AddressModeName(c.addressMode)
       << '|' << c.socketsPerClient << '|' << c.maxLinks << '|' << c.linksPerMac << '|' << c.pcap
-      << '|' << c.user << '|';
+      << '|' << c.user << '|' << OneToOneSourceName(c.oneToOneSource) << '|' << c.dhcpInterface
+      << '|' << c.dhcpFallBackToNTo1 << '|' << c.dhcpTimeoutMs << '|';
     for (const IpPrefix& p : c.addressPool)
     {
         s << p.ToString() << ',';
@@ -149,13 +155,24 @@ main(int argc, char** argv)
         {
             pcap = std::make_unique<PcapWriter>(config.pcap, PcapFlush::Manual);
         }
+        const bool dhcp = config.oneToOneSource == OneToOneSource::Dhcp;
+        UniqueFd dhcpSocket; // port 68 and SO_BINDTODEVICE: opened while privileged
+        if (dhcp)
+        {
+            dhcpSocket = DhcpAgent::OpenSocket(config.dhcpInterface);
+        }
         if (!config.user.empty())
         {
-            // The raw socket is open; keep only what clients' binds may need.
+            // The raw socket is open; keep only what clients' binds may need, and with
+            // DHCP CAP_NET_ADMIN: leased addresses go on and off the public interface.
             std::vector<int> keep;
             if (NeedsBindService(config))
             {
                 keep.push_back(CAP_NET_BIND_SERVICE);
+            }
+            if (dhcp)
+            {
+                keep.push_back(CAP_NET_ADMIN);
             }
             log.Info(DropPrivileges(config.user, keep).Describe());
         }
@@ -168,6 +185,13 @@ main(int argc, char** argv)
         loopConfig.endpoint.maxConnectionsPerPeer = config.linksPerMac;
         loopConfig.server = MakeEpServerConfig(config, loopConfig.endpoint.link.maxPayload);
         ServerLoop server(loop, link, loopConfig, &log, pcap.get());
+        if (dhcp)
+        {
+            DhcpAgentConfig dhcpConfig;
+            dhcpConfig.interface = config.dhcpInterface;
+            dhcpConfig.acquireTimeout = std::chrono::milliseconds(config.dhcpTimeoutMs);
+            server.EnableDhcp(std::move(dhcpSocket), dhcpConfig, config.dhcpFallBackToNTo1);
+        }
         ApplyPolicy(server, config, log);
 
         bool stopping = false;
@@ -218,7 +242,11 @@ main(int argc, char** argv)
 
         log.Info("up on " + link.GetInterfaceName() + " (" + FormatMac(link.GetMac()) + ", MTU " +
                  std::to_string(link.GetMtu()) + "), " + AddressModeName(config.addressMode) +
-                 ", public address " + Ipv4Text(config.publicAddress.value_or(0)));
+                 ", public address " + Ipv4Text(config.publicAddress.value_or(0)) +
+                 (dhcp
+                      ? ", 1-to-1 addresses by DHCP on " + config.dhcpInterface + " (" +
+                            (config.dhcpFallBackToNTo1 ? "n-to-1" : "refused") + " without a lease)"
+                      : std::string()));
         while (!stopping || (server.SessionCount() > 0 && EventLoop::Now() < stopBy))
         {
             loop.RunOnce(stopping ? 50 : -1);

@@ -3,6 +3,7 @@
  */
 #include "server-loop.h"
 
+#include "config-values.h"
 #include "mac-address.h"
 
 #include <algorithm>
@@ -170,6 +171,10 @@ ServerLoop::OnTimer()
     {
         m_server.HandleDeadline(now);
     }
+    if (m_dhcp)
+    {
+        m_dhcp->HandleDeadline(now);
+    }
     // Round() follows: the timer is an event of this round.
 }
 
@@ -210,6 +215,8 @@ ServerLoop::OnEndpointEvent(const LhpEndpointEvent& e)
                 EpLhpSession([this, h](LhpChannel ch, const std::vector<std::uint8_t>& sdu)
                              { return m_endpoint.Send(h, ch, sdu, EventLoop::Now()); },
                              m_config.session));
+            std::copy_n(
+                e.peer.Data(), std::min<std::size_t>(e.peer.Length(), 6), m_peers[h].begin());
             m_stats.sessionsUp++;
             m_server.OnSessionUp(h);
             if (m_log != nullptr)
@@ -221,10 +228,15 @@ ServerLoop::OnEndpointEvent(const LhpEndpointEvent& e)
         }
         case LhpEndpointEvent::Kind::Closed:
         case LhpEndpointEvent::Kind::Dead:
+            m_peers.erase(e.handle);
             if (m_sessions.erase(e.handle) != 0)
             {
                 m_stats.sessionsDown++;
                 m_server.OnSessionDown(e.handle);
+                if (m_dhcp)
+                {
+                    m_dhcp->Release(e.handle, EventLoop::Now()); // after its sockets went
+                }
                 if (m_log != nullptr)
                 {
                     m_log->Info("client " + MacOf(e.peer) + " " +
@@ -378,9 +390,12 @@ void
 ServerLoop::ArmTimer()
 {
     std::optional<TimePoint> due = m_endpoint.NextDeadline();
-    if (auto d = m_server.NextDeadline(); d && (!due || *d < *due))
+    for (auto d : {m_server.NextDeadline(), m_dhcp ? m_dhcp->NextDeadline() : std::nullopt})
     {
-        due = d;
+        if (d && (!due || *d < *due))
+        {
+            due = d;
+        }
     }
     if (due == m_timerAt)
     {
@@ -395,6 +410,84 @@ ServerLoop::ArmTimer()
     {
         m_loop.CancelTimer();
     }
+}
+
+void
+ServerLoop::EnableDhcp(UniqueFd socket, DhcpAgentConfig config, bool fallBackToNTo1)
+{
+    m_dhcpFallBack = fallBackToNTo1;
+    m_dhcp = std::make_unique<DhcpAgent>(m_loop, std::move(socket), std::move(config), m_log);
+    m_dhcp->SetOutcomeCallback([this](std::uint64_t id, const DhcpLeaseEvent& e)
+                               { OnLeaseOutcome(id, e); });
+    m_server.SetAddressProvider([this](const EpAddressRequest& r)
+                                { OnAddressRequest(r.sessionId); });
+}
+
+const DhcpAgent*
+ServerLoop::GetDhcp() const
+{
+    return m_dhcp.get();
+}
+
+void
+ServerLoop::OnAddressRequest(std::uint64_t sessionId)
+{
+    auto it = m_peers.find(sessionId);
+    if (it == m_peers.end())
+    {
+        m_server.OnAddressAssigned(sessionId, 0, m_dhcpFallBack, ep_errno::kEaddrnotavail);
+        return;
+    }
+    if (m_log != nullptr)
+    {
+        m_log->Info("session " + std::to_string(sessionId) + ": leasing an address for " +
+                    FormatMac(it->second) + " by DHCP");
+    }
+    m_dhcp->Acquire(sessionId, it->second, EventLoop::Now());
+}
+
+void
+ServerLoop::OnLeaseOutcome(std::uint64_t sessionId, const DhcpLeaseEvent& e)
+{
+    switch (e.kind)
+    {
+        case DhcpLeaseEvent::Kind::Bound:
+            m_server.OnAddressAssigned(sessionId, e.address, false, 0);
+            break;
+        case DhcpLeaseEvent::Kind::Renewed:
+            break;
+        case DhcpLeaseEvent::Kind::Failed:
+            if (m_log != nullptr)
+            {
+                m_log->Info("session " + std::to_string(sessionId) + ": no DHCP lease, " +
+                            (m_dhcpFallBack && m_server.GetConfig().allowNTo1
+                                 ? "registered n-to-1 instead"
+                                 : "registration refused (EADDRNOTAVAIL)"));
+            }
+            m_server.OnAddressAssigned(sessionId, 0, m_dhcpFallBack, ep_errno::kEaddrnotavail);
+            break;
+        case DhcpLeaseEvent::Kind::Lost:
+            if (m_log != nullptr)
+            {
+                m_log->Info("session " + std::to_string(sessionId) + ": lease of " +
+                            FormatIpv4(e.address) + " lost, session ends");
+            }
+            EndSession(sessionId);
+            break;
+    }
+}
+
+void
+ServerLoop::EndSession(LhpHandle h)
+{
+    m_peers.erase(h);
+    if (m_sessions.erase(h) == 0)
+    {
+        return;
+    }
+    m_stats.sessionsDown++;
+    m_server.OnSessionDown(h);
+    m_endpoint.Close(h, EventLoop::Now());
 }
 
 void

@@ -7,6 +7,7 @@
 #define RESOA_REALNET_SERVER_LOOP_H
 
 #include "async-resolver.h"
+#include "dhcp-agent.h"
 #include "ep-lhp-session.h"
 #include "ep-server.h"
 #include "event-loop.h"
@@ -71,7 +72,10 @@ struct ServerLoopStats
  *    sets the server's backpressure), then LhpEndpoint::PollTransmit -> PacketLink::Send
  *    (a frame the link has no room for waits for writability, in order);
  *  - one timer at the earliest of the endpoint's and the server's NextDeadline;
- *  - EP Resolve -> AsyncResolver (getaddrinfo off the loop thread) -> EpServer::OnResolved.
+ *  - EP Resolve -> AsyncResolver (getaddrinfo off the loop thread) -> EpServer::OnResolved;
+ *  - with EnableDhcp, a 1-to-1 Register -> DhcpAgent::Acquire with the session's MAC, its
+ *    outcome -> EpServer::OnAddressAssigned (or, for a lost lease, the session ends), its
+ *    deadlines on the same timer, and a session that goes down releases its lease.
  * All of it runs in the EventLoop's round callback, so it happens once per round whatever
  * woke the loop. The loop owns the EventLoop's round and timer callbacks.
  */
@@ -92,6 +96,17 @@ class ServerLoop
 
     ServerLoop(const ServerLoop&) = delete;
     ServerLoop& operator=(const ServerLoop&) = delete;
+
+    /**
+     * Leases 1-to-1 clients' addresses by DHCP with their MACs (config one-to-one-source =
+     * dhcp) instead of taking them from the pool: \p socket from DhcpAgent::OpenSocket. A
+     * client that gets no lease is registered n-to-1 if \p fallBackToNTo1 (and the server
+     * allows n-to-1), else refused with EADDRNOTAVAIL; a lease lost later (expired, NAKed)
+     * ends the client's session. Call before clients register.
+     */
+    void EnableDhcp(UniqueFd socket, DhcpAgentConfig config, bool fallBackToNTo1);
+    /// \return the DHCP agent, or nullptr without EnableDhcp
+    const DhcpAgent* GetDhcp() const;
 
     /// Starts an orderly close of every LHP connection (SIGTERM). Run the loop until
     /// SessionCount() is 0 (or a grace time) to let the Closes go out and be answered.
@@ -118,6 +133,11 @@ class ServerLoop
     /// \return false if the link had no room (the frame waits in m_blocked)
     bool SendFrame(const MacAddress& to, const std::vector<std::uint8_t>& bytes);
     void ArmTimer();
+    void OnAddressRequest(std::uint64_t sessionId);
+    void OnLeaseOutcome(std::uint64_t sessionId, const DhcpLeaseEvent& event);
+    /// Ends a session from the server's side (its lease is gone): sockets released, LHP
+    /// link closed, so the client sees its link go down.
+    void EndSession(LhpHandle h);
 
     struct BlockedFrame
     {
@@ -137,10 +157,13 @@ class ServerLoop
     EpServer m_server;
     LhpEndpoint m_endpoint;
     std::map<LhpHandle, EpLhpSession> m_sessions;
+    std::map<LhpHandle, MacAddress> m_peers; //!< each session's client MAC (for DHCP)
     std::vector<ReceivedFrame> m_frames;
     std::optional<BlockedFrame> m_blocked;
     std::optional<TimePoint> m_timerAt;
     ServerLoopStats m_stats;
+    std::unique_ptr<DhcpAgent> m_dhcp; //!< with EnableDhcp; releases its leases when it goes
+    bool m_dhcpFallBack = false;
     std::unique_ptr<AsyncResolver> m_resolver; //!< last: goes first, unwatching its eventfd
 };
 

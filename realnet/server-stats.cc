@@ -44,6 +44,16 @@ FormatServerStats(ServerLoop& server)
       << " ep_enobufs=" << ep.bufferRefused << " ep_datagrams_dropped=" << ep.datagramsDropped
       << " ep_bytes_from_clients=" << ep.bytesFromClients
       << " ep_bytes_to_clients=" << ep.bytesToClients;
+    if (const DhcpAgent* dhcp = server.GetDhcp())
+    {
+        const DhcpAgentStats d = dhcp->GetStats();
+        s << " dhcp_leases=" << dhcp->GetLeaseCount() << " dhcp_discovers=" << d.leases.discovers
+          << " dhcp_requests=" << d.leases.requests << " dhcp_renewals=" << d.leases.renewals
+          << " dhcp_releases=" << d.leases.releases << " dhcp_acks=" << d.leases.acks
+          << " dhcp_naks=" << d.leases.naks << " dhcp_ignored=" << d.leases.ignored
+          << " dhcp_undecodable=" << d.undecodable << " dhcp_unmatched=" << d.unmatched
+          << " dhcp_send_errors=" << d.sendErrors;
+    }
     return s.str();
 }
 

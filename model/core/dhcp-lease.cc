@@ -16,6 +16,19 @@ DhcpLease::DhcpLease(DhcpLeaseConfig config)
 {
 }
 
+DhcpLease::Stats&
+DhcpLease::Stats::operator+=(const Stats& other)
+{
+    discovers += other.discovers;
+    requests += other.requests;
+    renewals += other.renewals;
+    releases += other.releases;
+    acks += other.acks;
+    naks += other.naks;
+    ignored += other.ignored;
+    return *this;
+}
+
 DhcpMessage
 DhcpLease::Base(DhcpType type) const
 {
@@ -104,37 +117,14 @@ DhcpLease::OnMessage(const DhcpMessage& m, TimePoint now)
             }
             break;
         case State::Requesting:
-            if (m.type == DhcpType::Ack)
+            if (OnAckOrNak(m, now, DhcpLeaseEvent::Kind::Bound, DhcpLeaseEvent::Kind::Failed))
             {
-                m_address = m.yiaddr != 0 ? m.yiaddr : m_offered;
-                Bind(m, now);
-                m_events.push_back({DhcpLeaseEvent::Kind::Bound,
-                                    DhcpLeaseEvent::Reason::None,
-                                    m_address,
-                                    m_expiry});
-                return true;
-            }
-            if (m.type == DhcpType::Nak)
-            {
-                m_stats.naks++;
-                Fail(DhcpLeaseEvent::Kind::Failed, DhcpLeaseEvent::Reason::Nak, State::Failed);
                 return true;
             }
             break;
         case State::Renewing:
-            if (m.type == DhcpType::Ack)
+            if (OnAckOrNak(m, now, DhcpLeaseEvent::Kind::Renewed, DhcpLeaseEvent::Kind::Lost))
             {
-                Bind(m, now);
-                m_events.push_back({DhcpLeaseEvent::Kind::Renewed,
-                                    DhcpLeaseEvent::Reason::None,
-                                    m_address,
-                                    m_expiry});
-                return true;
-            }
-            if (m.type == DhcpType::Nak)
-            {
-                m_stats.naks++;
-                Fail(DhcpLeaseEvent::Kind::Lost, DhcpLeaseEvent::Reason::Nak, State::Failed);
                 return true;
             }
             break;
@@ -143,6 +133,31 @@ DhcpLease::OnMessage(const DhcpMessage& m, TimePoint now)
     }
     m_stats.ignored++;
     return true;
+}
+
+bool
+DhcpLease::OnAckOrNak(const DhcpMessage& m,
+                      TimePoint now,
+                      DhcpLeaseEvent::Kind acked,
+                      DhcpLeaseEvent::Kind refused)
+{
+    if (m.type == DhcpType::Ack)
+    {
+        if (m_state == State::Requesting)
+        {
+            m_address = m.yiaddr != 0 ? m.yiaddr : m_offered;
+        }
+        Bind(m, now);
+        m_events.push_back({acked, DhcpLeaseEvent::Reason::None, m_address, m_expiry});
+        return true;
+    }
+    if (m.type == DhcpType::Nak)
+    {
+        m_stats.naks++;
+        Fail(refused, DhcpLeaseEvent::Reason::Nak, State::Failed);
+        return true;
+    }
+    return false;
 }
 
 void

@@ -94,6 +94,9 @@ class DhcpLease
         std::uint64_t acks = 0;
         std::uint64_t naks = 0;
         std::uint64_t ignored = 0; //!< replies for another transaction or in the wrong state
+
+        /// Adds \p other's counts (a driver's totals over its leases).
+        Stats& operator+=(const Stats& other);
     };
 
     explicit DhcpLease(DhcpLeaseConfig config);
@@ -128,6 +131,12 @@ class DhcpLease
     DhcpMessage Base(DhcpType type) const;
     void SendDiscover(TimePoint now);
     void SendRequest(TimePoint now);
+    /// An ACK (re)binds and reports `acked`; a NAK fails with `refused`. \return false if
+    /// `m` is neither.
+    bool OnAckOrNak(const DhcpMessage& m,
+                    TimePoint now,
+                    DhcpLeaseEvent::Kind acked,
+                    DhcpLeaseEvent::Kind refused);
     void Bind(const DhcpMessage& ack, TimePoint now);
     void Fail(DhcpLeaseEvent::Kind kind, DhcpLeaseEvent::Reason reason, State state);
 

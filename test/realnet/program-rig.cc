@@ -272,6 +272,22 @@ ProgramRig::AddPublicAddress(const std::string& cidr)
 ProgramRig::Client&
 ProgramRig::AddResoaClient(const std::vector<std::string>& clientdArgs)
 {
+    Client& c = StartResoaClient(clientdArgs);
+    if (!c.clientd->WaitFor("registered: errno 0, public address ", 15))
+    {
+        throw std::runtime_error("resoa-clientd did not register: " + c.clientd->Log() +
+                                 (serverd ? serverd->Log() : std::string()));
+    }
+    const std::string log = c.clientd->Log();
+    const std::string key = "public address ";
+    const std::size_t at = log.find(key, log.find("registered: errno 0")) + key.size();
+    c.publicAddress = log.substr(at, log.find_first_of(" \n", at) - at);
+    return c;
+}
+
+ProgramRig::Client&
+ProgramRig::StartResoaClient(const std::vector<std::string>& clientdArgs)
+{
     const std::size_t n = clients.size();
     auto c = std::make_unique<Client>();
     c->ns = net.AddNamespace(n == 0 ? "client" : "client" + std::to_string(n + 1));
@@ -291,15 +307,6 @@ ProgramRig::AddResoaClient(const std::vector<std::string>& clientdArgs)
     }
     c->clientd = std::make_unique<Background>(
         c->ns, argv, m_dir + "/clientd" + std::to_string(n + 1) + ".log");
-    if (!c->clientd->WaitFor("registered: errno 0, public address ", 15))
-    {
-        throw std::runtime_error("resoa-clientd did not register: " + c->clientd->Log() +
-                                 (serverd ? serverd->Log() : std::string()));
-    }
-    const std::string log = c->clientd->Log();
-    const std::string key = "public address ";
-    const std::size_t at = log.find(key, log.find("registered: errno 0")) + key.size();
-    c->publicAddress = log.substr(at, log.find_first_of(" \n", at) - at);
     clients.push_back(std::move(c));
     return *clients.back();
 }
@@ -374,6 +381,14 @@ ProgramRig::Run(const std::string& ns, const std::string& script, int seconds)
                        "sh",
                        "-c",
                        script});
+}
+
+CommandResult
+ProgramRig::PushFromInternet(const std::string& address, int port, const std::string& file)
+{
+    return Run(internet,
+               "for i in $(seq 100); do nc -N " + address + " " + std::to_string(port) + " < " +
+                   file + " && exit 0; sleep 0.1; done; exit 1");
 }
 
 std::string

@@ -116,6 +116,10 @@ class ProgramRig
      */
     Client& AddResoaClient(const std::vector<std::string>& clientdArgs = {});
 
+    /// As AddResoaClient, but returns as soon as resoa-clientd runs (publicAddress empty):
+    /// for a registration that is meant to be refused or slow.
+    Client& StartResoaClient(const std::vector<std::string>& clientdArgs = {});
+
     /**
      * Adds a NAT client namespace 10.0.0.<n+1>/24 behind the server (10.0.0.1 on n0), turns
      * on forwarding and an nftables masquerade of 10.0.0.0/24 out of s1 (no FTP helper).
@@ -131,6 +135,13 @@ class ProgramRig
 
     /// Runs `sh -c SCRIPT` in \p ns, killed after \p seconds.
     CommandResult Run(const std::string& ns, const std::string& script, int seconds = 30);
+
+    /**
+     * Sends \p file with `nc -N` from the internet namespace to \p address:\p port, again
+     * every 0.1 s (up to 100 times) while nothing listens yet: a refused attempt does not
+     * use a one-shot listener up. \return nc's result
+     */
+    CommandResult PushFromInternet(const std::string& address, int port, const std::string& file);
 
     /// Runs `sh -c SCRIPT` under resoa-run in \p client's namespace, killed after \p seconds.
     CommandResult RunResoa(const Client& client, const std::string& script, int seconds = 30);

@@ -214,6 +214,10 @@ TEST(DaemonConfig, EveryBadServerValueIsRejectedNamingTheKey)
         {"allow-destinations", "example.com", "CIDR prefix"},
         {"allow-destinations", "", "or 'none'"},
         {"log-level", "verbose", "error, warning, info or debug"},
+        {"one-to-one-source", "bootp", "pool or dhcp"},
+        {"dhcp-interface", "eth0:1", "interface name"},
+        {"dhcp-fallback", "yes", "refuse or n-to-1"},
+        {"dhcp-timeout-ms", "99", "from 100 to 600000"},
         {"dead-timeout-ms", "100", "from 200 to 3600000"},
         {"keepalive-interval-ms", "5s", "integer"},
     };
@@ -288,6 +292,59 @@ TEST(DaemonConfig, MissingRequiredServerKeysAreNamed)
     EXPECT_FALSE(l.exit.has_value()) << l.err; // 1-to-1 needs no public-address
 }
 
+TEST(DaemonConfig, DhcpKeysParseAndTheirMistakesAreNamed)
+{
+    // 1-to-1 by DHCP needs no pool; the keys mirror ns-3's OneToOneSource and
+    // DhcpFallBackToNTo1.
+    Loaded l = LoadServer({"--interface=lan0",
+                           "--address-mode=mixed",
+                           "--public-address=198.51.100.1",
+                           "--one-to-one-source=dhcp",
+                           "--dhcp-interface=s1",
+                           "--dhcp-fallback=n-to-1",
+                           "--dhcp-timeout-ms=2500"});
+    ASSERT_FALSE(l.exit.has_value()) << l.err;
+    EXPECT_EQ(l.config.oneToOneSource, OneToOneSource::Dhcp);
+    EXPECT_EQ(l.config.dhcpInterface, "s1");
+    EXPECT_TRUE(l.config.dhcpFallBackToNTo1);
+    EXPECT_EQ(l.config.dhcpTimeoutMs, 2500u);
+    EXPECT_TRUE(l.config.addressPool.empty());
+
+    l = LoadServer({"--interface=lan0",
+                    "--address-mode=1-to-1",
+                    "--one-to-one-source=dhcp",
+                    "--dhcp-interface=s1"});
+    ASSERT_FALSE(l.exit.has_value()) << l.err;
+    EXPECT_FALSE(l.config.dhcpFallBackToNTo1); // refuse is the default
+    EXPECT_EQ(l.config.dhcpTimeoutMs, 10000u); // dnsmasq ping-checks for about 3 s
+
+    const std::string srv = "--interface=lan0";
+    l = LoadServer({srv, "--address-mode=1-to-1", "--one-to-one-source=dhcp"});
+    EXPECT_EQ(l.exit, 2);
+    EXPECT_NE(l.err.find("dhcp-interface: required with one-to-one-source dhcp"), std::string::npos)
+        << l.err;
+    l = LoadServer(
+        {srv, "--public-address=198.51.100.1", "--one-to-one-source=dhcp", "--dhcp-interface=s1"});
+    EXPECT_EQ(l.exit, 2);
+    EXPECT_NE(l.err.find("one-to-one-source: dhcp needs address-mode 1-to-1 or mixed"),
+              std::string::npos)
+        << l.err;
+    l = LoadServer({srv,
+                    "--address-mode=1-to-1",
+                    "--one-to-one-source=dhcp",
+                    "--dhcp-interface=s1",
+                    "--dhcp-fallback=n-to-1"});
+    EXPECT_EQ(l.exit, 2);
+    EXPECT_NE(l.err.find("dhcp-fallback: n-to-1 needs address-mode mixed"), std::string::npos)
+        << l.err;
+    l = LoadServer({srv, "--address-mode=1-to-1", "--one-to-one-source=pool"});
+    EXPECT_EQ(l.exit, 2);
+    EXPECT_NE(l.err.find("address-pool: required with address-mode 1-to-1 (or one-to-one-source "
+                         "dhcp)"),
+              std::string::npos)
+        << l.err;
+}
+
 TEST(DaemonConfig, ClientKeysAndMistakes)
 {
     Args a({"--interface=wlan0",
@@ -347,6 +404,10 @@ TEST(DaemonConfig, CheckConfigPrintsTheEffectiveConfigWhichParsesBack)
               "public-address = 198.51.100.1\n"
               "address-mode = n-to-1\n"
               "address-pool = \n"
+              "one-to-one-source = pool\n"
+              "dhcp-interface = \n"
+              "dhcp-fallback = refuse\n"
+              "dhcp-timeout-ms = 10000\n"
               "allow-mac = \n"
               "sockets-per-client = 64\n"
               "max-clients = 1024\n"
@@ -390,6 +451,11 @@ TEST(DaemonConfig, HelpListsEveryKeyAndExitsZero)
                             "--log-level",
                             "--pcap",
                             "--user",
+                            "--one-to-one-source pool|dhcp",
+                            "--dhcp-interface NAME",
+                            "--dhcp-fallback refuse|n-to-1",
+                            "--dhcp-timeout-ms MS",
+                            "CAP_NET_ADMIN",
                             "--config FILE",
                             "--check-config"})
     {

@@ -272,10 +272,7 @@ TEST_F(ResoaPrograms, NcListensInTheClientOnItsOwnPublicAddressInOneToOneMode)
                                 "-c",
                                 "exec timeout 30 nc -n -v -l -N 7000 > " + dir + "/got-in.bin"},
                                "listener.log");
-    // A refused attempt (listener not there yet) does not use the listener up: retry.
-    CommandResult push = rig->Run(rig->internet,
-                                  "for i in $(seq 100); do nc -N " + own + " 7000 < " + dir +
-                                      "/in.bin && exit 0; sleep 0.1; done; exit 1");
+    CommandResult push = rig->PushFromInternet(own, 7000, dir + "/in.bin");
     EXPECT_EQ(push.exitCode, 0) << push.output << listener->Log() << rig->DaemonLogs();
     EXPECT_EQ(listener->Wait(), 0) << listener->Log();
     EXPECT_EQ(Sha256Of(dir + "/got-in.bin"), Sha256Of(dir + "/in.bin"));
