@@ -133,6 +133,31 @@ ParseIpv4Prefix(const std::string& text)
     return prefix;
 }
 
+/// "MAC=n-to-1", "MAC=1-to-1" or "MAC=1-to-1:IPV4".
+ClientModeRule
+ParseClientModeRule(const std::string& text)
+{
+    const std::size_t eq = text.find('=');
+    if (eq == std::string::npos)
+    {
+        throw BadValue("expected MAC=n-to-1, MAC=1-to-1 or MAC=1-to-1:IPV4");
+    }
+    ClientModeRule rule;
+    rule.mac = ParseMacValue(text.substr(0, eq));
+    const std::string value = text.substr(eq + 1);
+    const std::size_t colon = value.find(':');
+    rule.mode = ParseAddressMode(value.substr(0, colon), false);
+    if (colon != std::string::npos)
+    {
+        if (rule.mode != AddressMode::OneTo1)
+        {
+            throw BadValue("an address goes only with 1-to-1");
+        }
+        rule.address = ParseIpv4(value.substr(colon + 1));
+    }
+    return rule;
+}
+
 std::string
 ParseInterfaceName(const std::string& text)
 {
@@ -238,6 +263,20 @@ ServerSchema()
             { c.addressPool = ParseList<IpPrefix>(v, ParseIpv4Prefix, true); },
             [](const C& c)
             { return FormatList(c.addressPool, [](const IpPrefix& p) { return p.ToString(); }); });
+        s.Add(
+            "client-mode",
+            "LIST",
+            "per client MAC: MAC=n-to-1, MAC=1-to-1 or MAC=1-to-1:IPV4 (a pool address); that "
+            "client gets this mode whatever it asks for; the others choose; none = all choose",
+            [](C& c, const std::string& v)
+            { c.clientModes = ParseList<ClientModeRule>(v, ParseClientModeRule, false); },
+            [](const C& c)
+            {
+                return c.clientModes.empty()
+                           ? std::string("none")
+                           : FormatList(c.clientModes,
+                                        [](const ClientModeRule& r) { return r.ToString(); });
+            });
         s.Add(
             "allow-mac",
             "LIST",
@@ -414,6 +453,40 @@ ClientSchema()
     return schema;
 }
 
+/// Each entry's mode must be one the server offers, its address in the pool, and no MAC or
+/// address may appear twice.
+void
+ValidateClientModes(const ServerConfig& c)
+{
+    for (std::size_t i = 0; i < c.clientModes.size(); ++i)
+    {
+        const ClientModeRule& r = c.clientModes[i];
+        const std::string entry = "client-mode: " + r.ToString() + ": ";
+        const AddressMode refused =
+            r.mode == AddressMode::OneTo1 ? AddressMode::NTo1 : AddressMode::OneTo1;
+        if (c.addressMode == refused)
+        {
+            throw ConfigError(entry + "not offered with address-mode " +
+                              AddressModeName(c.addressMode));
+        }
+        if (r.address &&
+            std::none_of(c.addressPool.begin(),
+                         c.addressPool.end(),
+                         [&](const IpPrefix& p) { return p.ContainsIpv4(*r.address); }))
+        {
+            throw ConfigError(entry + "address not in address-pool");
+        }
+        for (std::size_t j = 0; j < i; ++j)
+        {
+            const ClientModeRule& o = c.clientModes[j];
+            if (o.mac == r.mac || (o.address && r.address && *o.address == *r.address))
+            {
+                throw ConfigError(entry + "same MAC or address as " + o.ToString());
+            }
+        }
+    }
+}
+
 void
 ValidateServer(const ServerConfig& c)
 {
@@ -431,6 +504,7 @@ ValidateServer(const ServerConfig& c)
         throw ConfigError(std::string("address-pool: required with address-mode ") +
                           AddressModeName(c.addressMode));
     }
+    ValidateClientModes(c);
     ValidateLinkTimers(c);
 }
 
@@ -508,6 +582,13 @@ Load(const char* program,
 }
 
 } // namespace
+
+std::string
+ClientModeRule::ToString() const
+{
+    return FormatMac(mac) + "=" + AddressModeName(mode) +
+           (address ? ":" + FormatIpv4(*address) : std::string());
+}
 
 const char*
 AddressModeName(AddressMode mode)

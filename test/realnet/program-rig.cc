@@ -3,10 +3,10 @@
  */
 #include "program-rig.h"
 
-#include <fcntl.h>
+#include "spawn-in-namespace.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -95,27 +95,8 @@ MissingProgram(const std::vector<std::string>& programs)
 
 Background::Background(const std::string& ns, const std::vector<std::string>& argv, std::string log)
     : m_log(std::move(log))
+    , m_pid(SpawnInNamespace(ns, argv, m_log))
 {
-    std::vector<std::string> all = {"ip", "netns", "exec", ns};
-    all.insert(all.end(), argv.begin(), argv.end());
-    m_pid = ::fork();
-    if (m_pid == 0)
-    {
-        ::setsid(); // its own process group, so Stop reaches its children too
-        int in = ::open("/dev/null", O_RDONLY);
-        int fd = ::open(m_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::dup2(in, 0);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        std::vector<char*> args;
-        for (std::string& a : all)
-        {
-            args.push_back(a.data());
-        }
-        args.push_back(nullptr);
-        ::execvp("ip", args.data());
-        ::_exit(127);
-    }
 }
 
 Background::~Background()
@@ -126,27 +107,12 @@ Background::~Background()
 int
 Background::Stop()
 {
-    if (m_pid <= 0)
+    if (m_pid > 0)
     {
-        return m_status;
+        m_status = StopProcessGroup(m_pid, std::chrono::seconds(3));
+        m_pid = 0;
     }
-    ::kill(-m_pid, SIGTERM);
-    for (int i = 0; i < 300; ++i)
-    {
-        int status = 0;
-        if (::waitpid(m_pid, &status, WNOHANG) == m_pid)
-        {
-            ::kill(-m_pid, SIGKILL); // anything it left behind
-            m_pid = 0;
-            m_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-            return m_status;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ::kill(-m_pid, SIGKILL);
-    ::waitpid(m_pid, nullptr, 0);
-    m_pid = 0;
-    return m_status = -1;
+    return m_status;
 }
 
 int
@@ -155,12 +121,9 @@ Background::Wait(double seconds)
     const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     while (m_pid > 0 && std::chrono::steady_clock::now() < end)
     {
-        int status = 0;
-        if (::waitpid(m_pid, &status, WNOHANG) == m_pid)
+        if (ReapIfExited(m_pid, m_status))
         {
-            ::kill(-m_pid, SIGKILL); // anything it left behind
             m_pid = 0;
-            m_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
             return m_status;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
