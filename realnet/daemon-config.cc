@@ -42,6 +42,15 @@ FormatList(const std::vector<T>& values, F format)
     return JoinList(items);
 }
 
+/// A list whose empty value is written "none", of values with a ToString().
+template<typename T>
+std::string
+FormatListOrNone(const std::vector<T>& values)
+{
+    return values.empty() ? std::string("none")
+                          : FormatList(values, [](const T& v) { return v.ToString(); });
+}
+
 /// A list value: "none" is the empty list; an empty value is refused as a likely mistake.
 template<typename T, typename F>
 std::vector<T>
@@ -270,13 +279,7 @@ ServerSchema()
             "client gets this mode whatever it asks for; the others choose; none = all choose",
             [](C& c, const std::string& v)
             { c.clientModes = ParseList<ClientModeRule>(v, ParseClientModeRule, false); },
-            [](const C& c)
-            {
-                return c.clientModes.empty()
-                           ? std::string("none")
-                           : FormatList(c.clientModes,
-                                        [](const ClientModeRule& r) { return r.ToString(); });
-            });
+            [](const C& c) { return FormatListOrNone(c.clientModes); });
         s.Add(
             "allow-mac",
             "LIST",
@@ -339,26 +342,14 @@ ServerSchema()
             "ports clients may bind, e.g. 1024-65535, 8080; or none",
             [](C& c, const std::string& v)
             { c.allowBindPorts = ParseList<PortRange>(v, ParsePortRange, false); },
-            [](const C& c)
-            {
-                return c.allowBindPorts.empty()
-                           ? std::string("none")
-                           : FormatList(c.allowBindPorts,
-                                        [](const PortRange& r) { return r.ToString(); });
-            });
+            [](const C& c) { return FormatListOrNone(c.allowBindPorts); });
         s.Add(
             "allow-destinations",
             "LIST",
             "CIDR[:ports] clients may reach, e.g. 0.0.0.0/0, [::/0]:443; or none",
             [](C& c, const std::string& v)
             { c.allowDestinations = ParseList<DestinationRule>(v, ParseDestinationRule, false); },
-            [](const C& c)
-            {
-                return c.allowDestinations.empty()
-                           ? std::string("none")
-                           : FormatList(c.allowDestinations,
-                                        [](const DestinationRule& r) { return r.ToString(); });
-            });
+            [](const C& c) { return FormatListOrNone(c.allowDestinations); });
         AddLogAndPcapKeys(s);
         AddLinkTimerKeys(s);
         s.Add(

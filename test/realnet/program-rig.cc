@@ -158,37 +158,80 @@ Background::Signal(int signo) const
     return m_pid > 0 && ::kill(-m_pid, signo) == 0;
 }
 
-ProgramRig::ProgramRig(const std::string& tag)
-    : m_dir("/tmp/" + NetnsFixture::NamePrefix() + tag)
+WorkDir::WorkDir(const std::string& tag)
+    : m_path("/tmp/" + NetnsFixture::NamePrefix() + tag)
 {
-    RunCommand({"rm", "-rf", m_dir});
-    RunCommand({"mkdir", "-p", m_dir});
-    try
+    RunCommand({"rm", "-rf", m_path});
+    RunCommand({"mkdir", "-p", m_path});
+}
+
+WorkDir::~WorkDir()
+{
+    if (!std::getenv("RESOA_TEST_KEEP")) // keep the logs for a look after a failure
     {
-        server = net.AddNamespace("server");
-        internet = net.AddNamespace("internet");
-        net.AddVeth(server, "s1", internet, "i0");
-        net.AddAddress(server, "s1", std::string(kServerAddress) + "/24");
-        net.AddAddress(internet, "i0", std::string(kInternetAddress) + "/24");
-        // The LHP side: a bridge, so several clients can share one serverd interface.
-        net.Ip(server, {"link", "add", "lan0", "address", kServerMac, "type", "bridge"});
-        net.Ip(server, {"link", "set", "lan0", "up"}); // carrier once a client's port is in it
+        RunCommand({"rm", "-rf", m_path});
     }
-    catch (...)
-    {
-        RunCommand({"rm", "-rf", m_dir}); // no destructor runs for a failed constructor
-        throw;
-    }
+}
+
+std::unique_ptr<Background>
+WorkDir::Start(const std::string& ns,
+               const std::vector<std::string>& argv,
+               const std::string& logName) const
+{
+    return std::make_unique<Background>(ns, argv, m_path + "/" + logName);
+}
+
+CommandResult
+RunInNamespace(const std::string& ns, const std::vector<std::string>& argv, int seconds)
+{
+    std::vector<std::string> all = {
+        "timeout", "-k", "3", std::to_string(seconds), "ip", "netns", "exec", ns};
+    all.insert(all.end(), argv.begin(), argv.end());
+    return RunCommand(all);
+}
+
+CommandResult
+RunShellIn(const std::string& ns, const std::string& script, int seconds)
+{
+    return RunInNamespace(ns, {"sh", "-c", script}, seconds);
+}
+
+CommandResult
+RunResoaShellIn(const std::string& ns,
+                const std::string& clientdSocket,
+                const std::string& script,
+                int seconds)
+{
+    return RunInNamespace(ns,
+                          {"env",
+                           "RESOA_CLIENTD_SOCKET=" + clientdSocket,
+                           "RESOA_PRELOAD=" + kPreload,
+                           kResoaRun,
+                           "sh",
+                           "-c",
+                           script},
+                          seconds);
+}
+
+ProgramRig::ProgramRig(const std::string& tag)
+    : m_work(tag)
+    , m_dir(m_work.Path())
+{
+    // A throw leaves m_work's destructor to remove the directory.
+    server = net.AddNamespace("server");
+    internet = net.AddNamespace("internet");
+    net.AddVeth(server, "s1", internet, "i0");
+    net.AddAddress(server, "s1", std::string(kServerAddress) + "/24");
+    net.AddAddress(internet, "i0", std::string(kInternetAddress) + "/24");
+    // The LHP side: a bridge, so several clients can share one serverd interface.
+    net.Ip(server, {"link", "add", "lan0", "address", kServerMac, "type", "bridge"});
+    net.Ip(server, {"link", "set", "lan0", "up"}); // carrier once a client's port is in it
 }
 
 ProgramRig::~ProgramRig()
 {
-    clients.clear(); // clientds first, then serverd
+    clients.clear(); // clientds first, then serverd; m_work then removes the directory
     serverd.reset();
-    if (!std::getenv("RESOA_TEST_KEEP")) // keep the logs for a look after a failure
-    {
-        RunCommand({"rm", "-rf", m_dir});
-    }
 }
 
 std::optional<std::string>
@@ -326,17 +369,7 @@ ProgramRig::EnableFtpHelper(int port)
 CommandResult
 ProgramRig::Run(const std::string& ns, const std::string& script, int seconds)
 {
-    return RunCommand({"timeout",
-                       "-k",
-                       "3",
-                       std::to_string(seconds),
-                       "ip",
-                       "netns",
-                       "exec",
-                       ns,
-                       "sh",
-                       "-c",
-                       script});
+    return RunShellIn(ns, script, seconds);
 }
 
 std::string
@@ -349,21 +382,7 @@ ProgramRig::ResoaEnv(const Client& client) const
 CommandResult
 ProgramRig::RunResoa(const Client& client, const std::string& script, int seconds)
 {
-    return RunCommand({"timeout",
-                       "-k",
-                       "3",
-                       std::to_string(seconds),
-                       "ip",
-                       "netns",
-                       "exec",
-                       client.ns,
-                       "env",
-                       "RESOA_CLIENTD_SOCKET=" + client.socket,
-                       "RESOA_PRELOAD=" + kPreload,
-                       kResoaRun,
-                       "sh",
-                       "-c",
-                       script});
+    return RunResoaShellIn(client.ns, client.socket, script, seconds);
 }
 
 std::unique_ptr<Background>
@@ -371,7 +390,7 @@ ProgramRig::Start(const std::string& ns,
                   const std::vector<std::string>& argv,
                   const std::string& logName)
 {
-    return std::make_unique<Background>(ns, argv, m_dir + "/" + logName);
+    return m_work.Start(ns, argv, logName);
 }
 
 std::string

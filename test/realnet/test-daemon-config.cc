@@ -317,40 +317,32 @@ TEST(DaemonConfig, ClientModesMustFitTheAddressModeAndPool)
         args.insert(args.end(), extra.begin(), extra.end());
         return LoadServer(args);
     };
-    Loaded l = load({"--client-mode=02:00:00:aa:01:02=1-to-1:198.51.100.9 "
-                     "02:00:00:aa:01:01=n-to-1"});
-    EXPECT_FALSE(l.exit.has_value()) << l.err;
+    const Loaded good =
+        load({"--client-mode=02:00:00:aa:01:02=1-to-1:198.51.100.9 02:00:00:aa:01:01=n-to-1"});
+    EXPECT_FALSE(good.exit.has_value()) << good.err;
 
-    l = load({"--client-mode=02:00:00:aa:01:02=1-to-1:198.51.100.20"});
-    EXPECT_EQ(l.exit, 2);
-    EXPECT_NE(l.err.find("client-mode: 02:00:00:aa:01:02=1-to-1:198.51.100.20: address not "
-                         "in address-pool"),
-              std::string::npos)
-        << l.err;
-    EXPECT_EQ(std::count(l.err.begin(), l.err.end(), '\n'), 1) << "one line";
-
-    l = load({"--client-mode=02:00:00:aa:01:02=1-to-1, 02:00:00:aa:01:02=n-to-1"});
-    EXPECT_EQ(l.exit, 2);
-    EXPECT_NE(l.err.find("02:00:00:aa:01:02=n-to-1: same MAC or address as "
-                         "02:00:00:aa:01:02=1-to-1"),
-              std::string::npos)
-        << l.err;
-
-    l = load({"--client-mode=02:00:00:aa:01:02=1-to-1:198.51.100.9 "
-              "02:00:00:aa:01:03=1-to-1:198.51.100.9"});
-    EXPECT_EQ(l.exit, 2);
-    EXPECT_NE(l.err.find("same MAC or address"), std::string::npos) << l.err;
-
-    l = load({"--address-mode=n-to-1", "--client-mode=02:00:00:aa:01:02=1-to-1"});
-    EXPECT_EQ(l.exit, 2);
-    EXPECT_NE(l.err.find("client-mode: 02:00:00:aa:01:02=1-to-1: not offered with address-mode "
-                         "n-to-1"),
-              std::string::npos)
-        << l.err;
-
-    l = load({"--address-mode=1-to-1", "--client-mode=02:00:00:aa:01:02=n-to-1"});
-    EXPECT_EQ(l.exit, 2);
-    EXPECT_NE(l.err.find("not offered with address-mode 1-to-1"), std::string::npos) << l.err;
+    // (extra flags, part of the one error line)
+    const std::vector<std::pair<std::vector<std::string>, std::string>> bad = {
+        {{"--client-mode=02:00:00:aa:01:02=1-to-1:198.51.100.20"},
+         "client-mode: 02:00:00:aa:01:02=1-to-1:198.51.100.20: address not in address-pool"},
+        {{"--client-mode=02:00:00:aa:01:02=1-to-1, 02:00:00:aa:01:02=n-to-1"},
+         "02:00:00:aa:01:02=n-to-1: same MAC or address as 02:00:00:aa:01:02=1-to-1"},
+        {{"--client-mode=02:00:00:aa:01:02=1-to-1:198.51.100.9 "
+          "02:00:00:aa:01:03=1-to-1:198.51.100.9"},
+         "same MAC or address"},
+        {{"--address-mode=n-to-1", "--client-mode=02:00:00:aa:01:02=1-to-1"},
+         "client-mode: 02:00:00:aa:01:02=1-to-1: not offered with address-mode n-to-1"},
+        {{"--address-mode=1-to-1", "--client-mode=02:00:00:aa:01:02=n-to-1"},
+         "not offered with address-mode 1-to-1"},
+    };
+    for (const auto& [extra, expected] : bad)
+    {
+        SCOPED_TRACE(expected);
+        const Loaded l = load(extra);
+        EXPECT_EQ(l.exit, 2);
+        EXPECT_NE(l.err.find(expected), std::string::npos) << l.err;
+        EXPECT_EQ(std::count(l.err.begin(), l.err.end(), '\n'), 1) << "one line";
+    }
 }
 
 TEST(DaemonConfig, ClientKeysAndMistakes)

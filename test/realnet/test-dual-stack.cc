@@ -60,9 +60,8 @@ class DualStack : public ::testing::Test
         {
             GTEST_SKIP() << *why;
         }
-        dir = "/tmp/" + NetnsFixture::NamePrefix() + "dual";
-        RunCommand({"rm", "-rf", dir});
-        RunCommand({"mkdir", "-p", dir});
+        work = std::make_unique<WorkDir>("dual");
+        dir = work->Path();
         lan = net.AddNamespace("lan");
         server = net.AddNamespace("server");
         client = net.AddNamespace("client");
@@ -104,33 +103,14 @@ class DualStack : public ::testing::Test
     {
         clientd.reset();
         serverd.reset();
-        if (!dir.empty() && !std::getenv("RESOA_TEST_KEEP"))
-        {
-            RunCommand({"rm", "-rf", dir});
-        }
+        work.reset();
     }
 
     std::unique_ptr<Background> Start(const std::string& ns,
                                       const std::vector<std::string>& argv,
                                       const std::string& log)
     {
-        return std::make_unique<Background>(ns, argv, dir + "/" + log);
-    }
-
-    /// `sh -c SCRIPT` in \p ns on its own stack (no resoa-run), killed after \p seconds.
-    static CommandResult Run(const std::string& ns, const std::string& script, int seconds = 30)
-    {
-        return RunCommand({"timeout",
-                           "-k",
-                           "3",
-                           std::to_string(seconds),
-                           "ip",
-                           "netns",
-                           "exec",
-                           ns,
-                           "sh",
-                           "-c",
-                           script});
+        return work->Start(ns, argv, log);
     }
 
     /// A one-shot nc in \p ns that sends \p file to whoever connects to \p ip:\p port.
@@ -152,29 +132,30 @@ class DualStack : public ::testing::Test
     /// 192.168.50.0/24).
     void AddCounters(const std::string& ns, const std::string& device)
     {
-        CommandResult nft = Run(ns,
-                                "nft -f - <<'EOF'\n"
-                                "table netdev resoa_dual {\n"
-                                "  counter lhp {}\n"
-                                "  counter lanip {}\n"
-                                "  chain in {\n"
-                                "    type filter hook ingress device \"" +
-                                    device +
-                                    "\" priority 0;\n"
-                                    "    ether type 0x88b5 counter name lhp\n"
-                                    "    ip saddr 192.168.50.0/24 counter name lanip\n"
-                                    "  }\n"
-                                    "}\n"
-                                    "EOF\n");
+        CommandResult nft = RunShellIn(ns,
+                                       "nft -f - <<'EOF'\n"
+                                       "table netdev resoa_dual {\n"
+                                       "  counter lhp {}\n"
+                                       "  counter lanip {}\n"
+                                       "  chain in {\n"
+                                       "    type filter hook ingress device \"" +
+                                           device +
+                                           "\" priority 0;\n"
+                                           "    ether type 0x88b5 counter name lhp\n"
+                                           "    ip saddr 192.168.50.0/24 counter name lanip\n"
+                                           "  }\n"
+                                           "}\n"
+                                           "EOF\n");
         ASSERT_EQ(nft.exitCode, 0) << nft.output;
     }
 
     static long Counter(const std::string& ns, const std::string& name)
     {
-        return Packets(Run(ns, "nft list counter netdev resoa_dual " + name).output);
+        return Packets(RunShellIn(ns, "nft list counter netdev resoa_dual " + name).output);
     }
 
     NetnsFixture net;
+    std::unique_ptr<WorkDir> work;
     std::string dir;
     std::string lan;
     std::string server;
@@ -194,7 +175,7 @@ TEST_F(DualStack, ResoaAndTheOwnStackAtOnceEachWithItsOwnSourceAddress)
     WriteRandomFile(dir + "/local.bin", 3 * 1024 * 1024 + 7, 42);
 
     // The own stack has no way to the internet: only ReSoA gets there.
-    CommandResult direct = Run(client, "nc -n -v -z -w 2 " + kInternetIp + " 9000", 10);
+    CommandResult direct = RunShellIn(client, "nc -n -v -z -w 2 " + kInternetIp + " 9000", 10);
     EXPECT_NE(direct.exitCode, 0) << direct.output;
     EXPECT_NE(direct.output.find("Network is unreachable"), std::string::npos) << direct.output;
 
@@ -212,7 +193,7 @@ TEST_F(DualStack, ResoaAndTheOwnStackAtOnceEachWithItsOwnSourceAddress)
                               " RESOA_PRELOAD=" RESOA_PRELOAD_PATH " " RESOA_RUN_PATH;
     const std::string up = dir + "/up.bin";
     const std::string half = std::to_string(kHalf);
-    CommandResult both = Run(
+    CommandResult both = RunShellIn(
         client,
         "( head -c " + half + " " + up + "; while [ ! -e " + dir +
             "/local.done ]; do sleep 0.05; done; tail -c +" + std::to_string(kHalf + 1) + " " + up +
@@ -245,7 +226,7 @@ TEST_F(DualStack, ResoaAndTheOwnStackAtOnceEachWithItsOwnSourceAddress)
     EXPECT_EQ(serverd->Stop(), 0) << serverd->Log();
     auto again = StartSource(local, kLocalIp, 9101, dir + "/local.bin", "source2.log");
     CommandResult local2 =
-        Run(client, "exec nc -n -d " + kLocalIp + " 9101 > " + dir + "/got-local2.bin", 20);
+        RunShellIn(client, "exec nc -n -d " + kLocalIp + " 9101 > " + dir + "/got-local2.bin", 20);
     EXPECT_EQ(local2.exitCode, 0) << local2.output;
     EXPECT_EQ(again->Wait(), 0) << again->Log();
     EXPECT_EQ(Sha256Of(dir + "/got-local2.bin"), Sha256Of(dir + "/local.bin"));

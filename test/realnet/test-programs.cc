@@ -65,6 +65,21 @@ class ResoaPrograms : public ::testing::Test
         client = &rig->AddResoaClient(clientdArgs);
     }
 
+    /// Builds the rig with serverd in mixed mode, its pool \p own/32 (plus \p serverdArgs),
+    /// and no client yet.
+    void BuildMixed(const std::string& tag,
+                    const std::string& own,
+                    std::vector<std::string> serverdArgs = {})
+    {
+        rig = std::make_unique<ProgramRig>(tag);
+        dir = rig->Dir();
+        // The pool address belongs to the server's kernel, so a listener can bind it.
+        rig->AddPublicAddress(own + "/32");
+        serverdArgs.insert(serverdArgs.begin(),
+                           {"--address-mode", "mixed", "--address-pool", own + "/32"});
+        rig->StartServerd(serverdArgs);
+    }
+
     /// Starts the pyftpdlib server in the internet namespace (plain or explicit TLS).
     std::unique_ptr<Background> StartFtp(int port, bool tls)
     {
@@ -253,11 +268,7 @@ TEST_F(ResoaPrograms, NcListensInTheClientOnItsOwnPublicAddressInOneToOneMode)
 {
     Require({"nc"});
     const std::string own = "198.51.100.10";
-    rig = std::make_unique<ProgramRig>("one-to-one");
-    dir = rig->Dir();
-    // The pool address belongs to the server's kernel, so the listener can bind it.
-    rig->AddPublicAddress(own + "/32");
-    rig->StartServerd({"--address-mode", "mixed", "--address-pool", own + "/32"});
+    BuildMixed("one-to-one", own);
     client = &rig->AddResoaClient({"--address-mode", "1-to-1"});
     ASSERT_EQ(client->publicAddress, own) << client->clientd->Log();
     WriteRandomFile(dir + "/in.bin", 2 * 1024 * 1024 + 21, 9);
@@ -413,15 +424,7 @@ TEST_F(ResoaPrograms, MixedModesPerClientMacSideBySide)
 {
     Require({"nc"});
     const std::string own = "198.51.100.11";
-    rig = std::make_unique<ProgramRig>("mixed");
-    dir = rig->Dir();
-    rig->AddPublicAddress(own + "/32");
-    rig->StartServerd({"--address-mode",
-                       "mixed",
-                       "--address-pool",
-                       own + "/32",
-                       "--client-mode",
-                       "02:00:00:aa:01:02=1-to-1"}); // AddResoaClient's second MAC
+    BuildMixed("mixed", own, {"--client-mode", "02:00:00:aa:01:02=1-to-1"}); // the 2nd client
     ProgramRig::Client* clients[2] = {&rig->AddResoaClient(), &rig->AddResoaClient()};
     EXPECT_EQ(clients[0]->publicAddress, kSrv) << rig->DaemonLogs();
     EXPECT_EQ(clients[1]->publicAddress, own) << rig->DaemonLogs();

@@ -130,21 +130,28 @@ class Daemon
     std::string m_log;
 };
 
-TEST(Serverd, SighupReloadsPolicyAndSigtermClosesSessions)
+/// A client and a server namespace joined by `lhp0` (skipped without root).
+class Serverd : public ::testing::Test
 {
-    if (auto reason = NetnsFixture::SkipReason())
+  protected:
+    void SetUp() override
     {
-        GTEST_SKIP() << *reason;
+        if (auto reason = NetnsFixture::SkipReason())
+        {
+            GTEST_SKIP() << *reason;
+        }
+        const LhpTestNet lhp = AddLhpTestNet(fixture, kClientMac, kServerMac);
+        clientNs = lhp.client;
+        serverNs = lhp.server;
     }
+
     NetnsFixture fixture;
-    const std::string clientNs = fixture.AddNamespace("client");
-    const std::string serverNs = fixture.AddNamespace("server");
-    fixture.AddVeth(clientNs,
-                    "lhp0",
-                    serverNs,
-                    "lhp0",
-                    realnet::FormatMac(kClientMac),
-                    realnet::FormatMac(kServerMac));
+    std::string clientNs;
+    std::string serverNs;
+};
+
+TEST_F(Serverd, SighupReloadsPolicyAndSigtermClosesSessions)
+{
     const std::string configPath = "/tmp/" + NetnsFixture::NamePrefix() + "serverd.conf";
     std::ofstream(configPath) << "allow-listen = yes\n";
 
@@ -206,21 +213,8 @@ TEST(Serverd, SighupReloadsPolicyAndSigtermClosesSessions)
 
 // client-mode follows the reload policy of the other policy keys: a SIGHUP applies it to
 // registrations from then on; a client registered before keeps what it has.
-TEST(Serverd, SighupAppliesClientModeToTheNextRegistration)
+TEST_F(Serverd, SighupAppliesClientModeToTheNextRegistration)
 {
-    if (auto reason = NetnsFixture::SkipReason())
-    {
-        GTEST_SKIP() << *reason;
-    }
-    NetnsFixture fixture;
-    const std::string clientNs = fixture.AddNamespace("client");
-    const std::string serverNs = fixture.AddNamespace("server");
-    fixture.AddVeth(clientNs,
-                    "lhp0",
-                    serverNs,
-                    "lhp0",
-                    realnet::FormatMac(kClientMac),
-                    realnet::FormatMac(kServerMac));
     const std::string configPath = "/tmp/" + NetnsFixture::NamePrefix() + "serverd-modes.conf";
     const std::string base = "address-mode = mixed\naddress-pool = 198.51.100.10\n";
     std::ofstream(configPath) << base;
