@@ -86,6 +86,10 @@ class DualStack : public ::testing::Test
         // from the LAN. The local host counts the same, to show the rule sees that traffic.
         AddCounters(server, "l0");
         AddCounters(local, "h0");
+        if (HasFatalFailure())
+        {
+            return;
+        }
 
         serverd = Start(
             server, {kServerd, "--interface", "l0", "--public-address", kServerIp}, "serverd.log");
