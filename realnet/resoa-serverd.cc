@@ -26,7 +26,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <iostream>
@@ -129,20 +128,8 @@ ApplyPolicy(ServerLoop& server, const ServerConfig& config, Logger& log)
             return error;
         });
     server.GetEndpoint().SetAdmissionHook(MakeMacAdmission(config));
-    // The session id is the LHP handle, so the endpoint knows the client's MAC.
-    EpAdmissionHook modes =
-        MakeClientModeAdmission(config,
-                                [&server](std::uint64_t session) -> std::optional<MacAddress>
-                                {
-                                    const auto peer = server.GetEndpoint().GetPeer(session);
-                                    if (!peer || peer->Length() != 6)
-                                    {
-                                        return std::nullopt;
-                                    }
-                                    MacAddress mac{};
-                                    std::copy_n(peer->Data(), mac.size(), mac.begin());
-                                    return mac;
-                                });
+    EpAdmissionHook modes = MakeClientModeAdmission(
+        config, [&server](std::uint64_t session) { return server.GetClientMac(session); });
     server.GetServer().SetAdmissionHook(
         [modes, &log](const EpRegistration& reg)
         {
