@@ -43,6 +43,15 @@ FormatList(const std::vector<T>& values, F format)
     return JoinList(items);
 }
 
+/// A list whose empty value is written "none", of values with a ToString().
+template<typename T>
+std::string
+FormatListOrNone(const std::vector<T>& values)
+{
+    return values.empty() ? std::string("none")
+                          : FormatList(values, [](const T& v) { return v.ToString(); });
+}
+
 /// A list value: "none" is the empty list; an empty value is refused as a likely mistake.
 template<typename T, typename F>
 std::vector<T>
@@ -132,6 +141,31 @@ ParseIpv4Prefix(const std::string& text)
         throw BadValue("expected an IPv4 address or prefix (the EP carries IPv4 public addresses)");
     }
     return prefix;
+}
+
+/// "MAC=n-to-1", "MAC=1-to-1" or "MAC=1-to-1:IPV4".
+ClientModeRule
+ParseClientModeRule(const std::string& text)
+{
+    const std::size_t eq = text.find('=');
+    if (eq == std::string::npos)
+    {
+        throw BadValue("expected MAC=n-to-1, MAC=1-to-1 or MAC=1-to-1:IPV4");
+    }
+    ClientModeRule rule;
+    rule.mac = ParseMacValue(text.substr(0, eq));
+    const std::string value = text.substr(eq + 1);
+    const std::size_t colon = value.find(':');
+    rule.mode = ParseAddressMode(value.substr(0, colon), false);
+    if (colon != std::string::npos)
+    {
+        if (rule.mode != AddressMode::OneTo1)
+        {
+            throw BadValue("an address goes only with 1-to-1");
+        }
+        rule.address = ParseIpv4(value.substr(colon + 1));
+    }
+    return rule;
 }
 
 std::string
@@ -333,6 +367,14 @@ ServerSchema()
                               100,
                               600000);
         s.Add(
+            "client-mode",
+            "LIST",
+            "per client MAC: MAC=n-to-1, MAC=1-to-1 or MAC=1-to-1:IPV4 (a pool address); that "
+            "client gets this mode whatever it asks for; the others choose; none = all choose",
+            [](C& c, const std::string& v)
+            { c.clientModes = ParseList<ClientModeRule>(v, ParseClientModeRule, false); },
+            [](const C& c) { return FormatListOrNone(c.clientModes); });
+        s.Add(
             "allow-mac",
             "LIST",
             "client MACs that may register; empty = all",
@@ -394,26 +436,14 @@ ServerSchema()
             "ports clients may bind, e.g. 1024-65535, 8080; or none",
             [](C& c, const std::string& v)
             { c.allowBindPorts = ParseList<PortRange>(v, ParsePortRange, false); },
-            [](const C& c)
-            {
-                return c.allowBindPorts.empty()
-                           ? std::string("none")
-                           : FormatList(c.allowBindPorts,
-                                        [](const PortRange& r) { return r.ToString(); });
-            });
+            [](const C& c) { return FormatListOrNone(c.allowBindPorts); });
         s.Add(
             "allow-destinations",
             "LIST",
             "CIDR[:ports] clients may reach, e.g. 0.0.0.0/0, [::/0]:443; or none",
             [](C& c, const std::string& v)
             { c.allowDestinations = ParseList<DestinationRule>(v, ParseDestinationRule, false); },
-            [](const C& c)
-            {
-                return c.allowDestinations.empty()
-                           ? std::string("none")
-                           : FormatList(c.allowDestinations,
-                                        [](const DestinationRule& r) { return r.ToString(); });
-            });
+            [](const C& c) { return FormatListOrNone(c.allowDestinations); });
         AddLogAndPcapKeys(s);
         AddLinkTimerKeys(s);
         s.Add(
@@ -495,6 +525,40 @@ ClientSchema()
     return schema;
 }
 
+/// Each entry's mode must be one the server offers, its address in the pool, and no MAC or
+/// address may appear twice.
+void
+ValidateClientModes(const ServerConfig& c)
+{
+    for (std::size_t i = 0; i < c.clientModes.size(); ++i)
+    {
+        const ClientModeRule& r = c.clientModes[i];
+        const std::string entry = "client-mode: " + r.ToString() + ": ";
+        const AddressMode refused =
+            r.mode == AddressMode::OneTo1 ? AddressMode::NTo1 : AddressMode::OneTo1;
+        if (c.addressMode == refused)
+        {
+            throw ConfigError(entry + "not offered with address-mode " +
+                              AddressModeName(c.addressMode));
+        }
+        if (r.address &&
+            std::none_of(c.addressPool.begin(),
+                         c.addressPool.end(),
+                         [&](const IpPrefix& p) { return p.ContainsIpv4(*r.address); }))
+        {
+            throw ConfigError(entry + "address not in address-pool");
+        }
+        for (std::size_t j = 0; j < i; ++j)
+        {
+            const ClientModeRule& o = c.clientModes[j];
+            if (o.mac == r.mac || (o.address && r.address && *o.address == *r.address))
+            {
+                throw ConfigError(entry + "same MAC or address as " + o.ToString());
+            }
+        }
+    }
+}
+
 void
 ValidateServer(const ServerConfig& c)
 {
@@ -525,6 +589,7 @@ ValidateServer(const ServerConfig& c)
     {
         throw ConfigError("dhcp-fallback: n-to-1 needs address-mode mixed (and public-address)");
     }
+    ValidateClientModes(c);
     ValidateLinkTimers(c);
 }
 
@@ -602,6 +667,13 @@ Load(const char* program,
 }
 
 } // namespace
+
+std::string
+ClientModeRule::ToString() const
+{
+    return FormatMac(mac) + "=" + AddressModeName(mode) +
+           (address ? ":" + FormatIpv4(*address) : std::string());
+}
 
 const char*
 AddressModeName(AddressMode mode)

@@ -43,6 +43,17 @@ enum class OneToOneSource
 /// \return "pool" or "dhcp"
 const char* OneToOneSourceName(OneToOneSource source);
 
+/// One client-mode entry: the client with this MAC gets this mode, whatever it asks for.
+struct ClientModeRule
+{
+    MacAddress mac{};
+    AddressMode mode = AddressMode::NTo1; //!< n-to-1 or 1-to-1
+    std::optional<std::uint32_t> address; //!< 1-to-1 only: this pool address (host order)
+
+    /// \return "02:00:00:00:00:01=1-to-1:198.51.100.10", the config syntax
+    std::string ToString() const;
+};
+
 /// resoa-serverd's settings. Defaults are the values a bare `--interface` run gets.
 struct ServerConfig
 {
@@ -71,6 +82,9 @@ struct ServerConfig
     std::string user;                    //!< drop privileges to this user; empty = stay
     unsigned deadTimeoutMs = 5000;       //!< LHP: silence after which a client is gone
     unsigned keepaliveIntervalMs = 1000; //!< LHP: idle time before a liveness probe
+
+    /// client-mode: these MACs get their entry's mode; the others get the one they ask for.
+    std::vector<ClientModeRule> clientModes;
 
     ServerConfig();
 };

@@ -6,8 +6,9 @@
  *
  * Signals: SIGTERM/SIGINT close every LHP connection in order, wait up to
  * kShutdownGrace for the closes to be answered, and exit 0. SIGHUP re-reads the config
- * (file and flags as given at start): log-level, allow-mac, allow-listen, allow-bind-ports
- * and allow-destinations apply at once; the others need a restart, which is logged.
+ * (file and flags as given at start): log-level, allow-mac, client-mode (for registrations
+ * from then on), allow-listen, allow-bind-ports and allow-destinations apply at once; the
+ * others need a restart, which is logged.
  * SIGUSR1 logs every counter (what was dropped, refused, carried); so does stopping.
  *
  * Privileges (--user): the daemon keeps no capability after opening its sockets, except
@@ -133,6 +134,19 @@ ApplyPolicy(ServerLoop& server, const ServerConfig& config, Logger& log)
             return error;
         });
     server.GetEndpoint().SetAdmissionHook(MakeMacAdmission(config));
+    EpAdmissionHook modes = MakeClientModeAdmission(
+        config, [&server](std::uint64_t session) { return server.GetClientMac(session); });
+    server.GetServer().SetAdmissionHook(
+        [modes, &log](const EpRegistration& reg)
+        {
+            EpAdmission a = modes(reg);
+            if (a.mode)
+            {
+                log.Info("session " + std::to_string(reg.sessionId) + " registers " +
+                         (*a.mode == EpAddrMode::OneTo1 ? "1-to-1" : "n-to-1") + " (client-mode)");
+            }
+            return a;
+        });
 }
 
 } // namespace
@@ -230,8 +244,8 @@ main(int argc, char** argv)
                 }
                 log.SetLevel(fresh.logLevel);
                 ApplyPolicy(server, fresh, log);
-                log.Info("SIGHUP: config reloaded (log level, allowed MACs, listen, bind ports, "
-                         "destinations)");
+                log.Info("SIGHUP: config reloaded (log level, allowed MACs, client modes, "
+                         "listen, bind ports, destinations)");
                 if (RestartOnly(fresh) != RestartOnly(config))
                 {
                     log.Warning("SIGHUP: interface, addresses, socket limit, pcap and user "

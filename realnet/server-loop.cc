@@ -45,12 +45,18 @@ SeededRandom()
     };
 }
 
-std::string
-MacOf(const LhpPeerAddress& peer)
+MacAddress
+MacOfPeer(const LhpPeerAddress& peer)
 {
     MacAddress mac{};
     std::copy_n(peer.Data(), std::min<std::size_t>(peer.Length(), mac.size()), mac.begin());
-    return FormatMac(mac);
+    return mac;
+}
+
+std::string
+MacOf(const LhpPeerAddress& peer)
+{
+    return FormatMac(MacOfPeer(peer));
 }
 
 } // namespace
@@ -504,6 +510,17 @@ std::size_t
 ServerLoop::SessionCount() const
 {
     return m_sessions.size();
+}
+
+std::optional<MacAddress>
+ServerLoop::GetClientMac(std::uint64_t sessionId) const
+{
+    const std::optional<LhpPeerAddress> peer = m_endpoint.GetPeer(sessionId);
+    if (!peer || peer->Length() != MacAddress{}.size())
+    {
+        return std::nullopt;
+    }
+    return MacOfPeer(*peer);
 }
 
 EpServer&

@@ -118,6 +118,8 @@ class ServerLoop
 
     /// Sessions (LHP connections up) now.
     std::size_t SessionCount() const;
+    /// The MAC of session \p sessionId's client (its LHP peer), while its link is there.
+    std::optional<MacAddress> GetClientMac(std::uint64_t sessionId) const;
     EpServer& GetServer();
     LhpEndpoint& GetEndpoint();
     KernelSocketStack& GetStack();

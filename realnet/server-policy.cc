@@ -117,5 +117,26 @@ MakeMacAdmission(const ServerConfig& config)
     };
 }
 
+EpAdmissionHook
+MakeClientModeAdmission(const ServerConfig& config, SessionMacLookup macOf)
+{
+    const std::vector<ClientModeRule> rules = config.clientModes;
+    return [rules, macOf = std::move(macOf)](const EpRegistration& reg)
+    {
+        EpAdmission a;
+        const std::optional<MacAddress> mac = rules.empty() ? std::nullopt : macOf(reg.sessionId);
+        for (const ClientModeRule& r : rules)
+        {
+            if (mac && r.mac == *mac)
+            {
+                a.mode = r.mode == AddressMode::OneTo1 ? EpAddrMode::OneTo1 : EpAddrMode::NTo1;
+                a.ipv4 = r.address.value_or(0);
+                break;
+            }
+        }
+        return a;
+    };
+}
+
 } // namespace realnet
 } // namespace resoa

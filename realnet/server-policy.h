@@ -12,6 +12,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <vector>
 
 namespace resoa
@@ -46,6 +48,16 @@ EpCallPolicy MakeCallPolicy(const ServerConfig& config);
  * connection (LhpEndpoint::SetAdmissionHook); an empty list admits everyone.
  */
 LhpEndpoint::AdmissionHook MakeMacAdmission(const ServerConfig& config);
+
+/// Where the registration policy learns a session's client MAC (ServerLoop: the LHP peer).
+using SessionMacLookup = std::function<std::optional<MacAddress>(std::uint64_t sessionId)>;
+
+/**
+ * \brief The registration policy (EpServer::SetAdmissionHook): a client whose MAC has a
+ * client-mode entry gets that mode (and address), whatever its clientd asked for; the others
+ * get what they ask for. An empty list admits everyone unchanged.
+ */
+EpAdmissionHook MakeClientModeAdmission(const ServerConfig& config, SessionMacLookup macOf);
 
 } // namespace realnet
 } // namespace resoa

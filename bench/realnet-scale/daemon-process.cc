@@ -3,9 +3,8 @@
  */
 #include "daemon-process.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
+#include "spawn-in-namespace.h"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -43,27 +42,8 @@ DaemonProcess::DaemonProcess(const std::string& ns,
                              const std::vector<std::string>& argv,
                              std::string log)
     : m_log(std::move(log))
+    , m_pid(test::SpawnInNamespace(ns, argv, m_log))
 {
-    std::vector<std::string> all = {"ip", "netns", "exec", ns};
-    all.insert(all.end(), argv.begin(), argv.end());
-    m_pid = ::fork();
-    if (m_pid == 0)
-    {
-        ::setsid();
-        const int in = ::open("/dev/null", O_RDONLY);
-        const int fd = ::open(m_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::dup2(in, 0);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        std::vector<char*> args;
-        for (std::string& a : all)
-        {
-            args.push_back(a.data());
-        }
-        args.push_back(nullptr);
-        ::execvp("ip", args.data());
-        ::_exit(127);
-    }
 }
 
 DaemonProcess::~DaemonProcess()
@@ -84,10 +64,8 @@ DaemonProcess::Alive()
     {
         return false;
     }
-    int status = 0;
-    if (::waitpid(m_pid, &status, WNOHANG) == m_pid)
+    if (test::ReapIfExited(m_pid, m_status))
     {
-        m_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         m_pid = 0;
         return false;
     }
@@ -164,25 +142,12 @@ SampleProcess(pid_t pid)
 int
 DaemonProcess::Stop()
 {
-    if (m_pid <= 0)
+    if (m_pid > 0)
     {
-        return m_status;
+        m_status = test::StopProcessGroup(m_pid, std::chrono::seconds(5));
+        m_pid = 0;
     }
-    ::kill(-m_pid, SIGTERM);
-    for (int i = 0; i < 500; ++i)
-    {
-        int status = 0;
-        if (::waitpid(m_pid, &status, WNOHANG) == m_pid)
-        {
-            m_pid = 0;
-            return m_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ::kill(-m_pid, SIGKILL);
-    ::waitpid(m_pid, nullptr, 0);
-    m_pid = 0;
-    return m_status = -1;
+    return m_status;
 }
 
 } // namespace bench

@@ -494,7 +494,16 @@ EpServer::HandleRegister(Session& s, const EpMessage& m)
     reg.requestedIpv4 = m.ipv4;
     reg.name = m.name;
     EpAdmission adm = m_admission ? m_admission(reg) : EpAdmission{};
-    r.addrMode = m.addrMode;
+    // The hook may choose the mode itself (per client); then nothing falls back.
+    const bool chosen = adm.mode.has_value();
+    const EpAddrMode asked = chosen ? *adm.mode : m.addrMode;
+    const std::uint32_t wantedIpv4 = chosen ? adm.ipv4 : m.ipv4;
+    r.addrMode = asked;
+    if (adm.error == 0 && chosen &&
+        !(asked == EpAddrMode::OneTo1 ? m_config.allowOneTo1 : m_config.allowNTo1))
+    {
+        adm.error = ep_errno::kEacces;
+    }
     if (adm.error != 0)
     {
         m_stats.registrationsDenied++;
@@ -515,12 +524,13 @@ EpServer::HandleRegister(Session& s, const EpMessage& m)
         return std::nullopt;
     };
 
-    // Mixed mode = both allowed: each client gets what it asks for. A mode the server does
-    // not offer falls back to the other; Registered tells the client what it got.
+    // Mixed mode = both allowed: each client gets what it asks for (or what the hook chose).
+    // A mode the server does not offer falls back to the other unless the hook chose it;
+    // Registered tells the client what it got.
     std::int32_t error = 0;
     EpAddrMode mode = EpAddrMode::NTo1;
     std::optional<std::uint32_t> poolAddr;
-    bool wantOwn = m.addrMode == EpAddrMode::OneTo1;
+    bool wantOwn = asked == EpAddrMode::OneTo1;
     if (wantOwn && m_config.allowOneTo1 && m_addressProvider)
     {
         // The driver obtains the address (e.g. a DHCP lease); OnAddressAssigned answers.
@@ -529,18 +539,18 @@ EpServer::HandleRegister(Session& s, const EpMessage& m)
         s.name = m.name;
         EpAddressRequest req;
         req.sessionId = s.id;
-        req.requestedIpv4 = m.ipv4;
+        req.requestedIpv4 = wantedIpv4;
         m_addressProvider(req); // may answer at once: the state above is complete
         return;
     }
     if (wantOwn && m_config.allowOneTo1)
     {
-        poolAddr = freePool(m.ipv4);
+        poolAddr = freePool(wantedIpv4);
         if (poolAddr)
         {
             mode = EpAddrMode::OneTo1;
         }
-        else if (m.ipv4 != 0 || !m_config.allowNTo1)
+        else if (chosen || wantedIpv4 != 0 || !m_config.allowNTo1)
         {
             error = ep_errno::kEaddrnotavail;
         }

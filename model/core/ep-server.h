@@ -108,6 +108,11 @@ struct EpAdmission
 {
     std::int32_t error = 0;        //!< non-zero refuses the client with this errno (e.g. kEacces)
     std::uint16_t socketLimit = 0; //!< this client's limit; 0 = EpServerConfig::socketLimit
+    /// The server's own choice of mode for this client (a per-client setting), whatever the
+    /// client asked for; nullopt = what it asked for. A chosen mode has no fallback: a mode
+    /// the config does not offer is kEacces, no free (or not this) address kEaddrnotavail.
+    std::optional<EpAddrMode> mode;
+    std::uint32_t ipv4 = 0; //!< with mode OneTo1: this pool address (host order); 0 = any
 };
 
 /// Policy on registration: who may register, with which socket limit.

@@ -93,6 +93,69 @@ TEST(EpServer, AdmissionHookDeniesOrLimits)
     EXPECT_EQ(r.Register(2, EpAddrMode::NTo1, 0, "small").socketLimit, 1);
 }
 
+// The hook chooses the mode per client (resoa-serverd's client-mode, by MAC): the client's
+// own request does not matter, and a chosen mode never falls back to the other.
+TEST(EpServer, AdmissionHookChoosesTheModeWithoutFallback)
+{
+    EpServerConfig cfg = Rig::Default();
+    cfg.allowOneTo1 = true;
+    cfg.addressPool = {kPool1, kPool2};
+    Rig r(cfg);
+    r.server.SetAdmissionHook(
+        [](const EpRegistration& reg)
+        {
+            EpAdmission a;
+            if (reg.name == "own")
+            {
+                a.mode = EpAddrMode::OneTo1;
+            }
+            else if (reg.name == "pinned")
+            {
+                a.mode = EpAddrMode::OneTo1;
+                a.ipv4 = kPool2;
+            }
+            else if (reg.name == "shared")
+            {
+                a.mode = EpAddrMode::NTo1;
+            }
+            return a;
+        });
+    EpMessage pinned = r.Register(1, EpAddrMode::NTo1, 0, "pinned");
+    EXPECT_EQ(pinned.error, 0);
+    EXPECT_EQ(pinned.addrMode, EpAddrMode::OneTo1);
+    EXPECT_EQ(pinned.ipv4, kPool2);
+    EpMessage own = r.Register(2, EpAddrMode::NTo1, 0, "own");
+    EXPECT_EQ(own.addrMode, EpAddrMode::OneTo1);
+    EXPECT_EQ(own.ipv4, kPool1);
+    EpMessage shared = r.Register(3, EpAddrMode::OneTo1, kPool1, "shared");
+    EXPECT_EQ(shared.error, 0);
+    EXPECT_EQ(shared.addrMode, EpAddrMode::NTo1);
+    EXPECT_EQ(shared.ipv4, kServerIp);
+    // The pool is empty: a chosen 1-to-1 is refused, not registered n-to-1.
+    EpMessage full = r.Register(4, EpAddrMode::NTo1, 0, "own");
+    EXPECT_EQ(full.error, ep_errno::kEaddrnotavail);
+    EXPECT_FALSE(r.server.GetSession(4)->registered);
+    // A client the hook leaves alone still gets what it asks for, with the usual fallback.
+    EpMessage plain = r.Register(5, EpAddrMode::OneTo1);
+    EXPECT_EQ(plain.error, 0);
+    EXPECT_EQ(plain.addrMode, EpAddrMode::NTo1);
+}
+
+TEST(EpServer, AdmissionHookChoosingAModeTheServerDoesNotOfferIsEacces)
+{
+    Rig r; // n-to-1 only
+    r.server.SetAdmissionHook(
+        [](const EpRegistration&)
+        {
+            EpAdmission a;
+            a.mode = EpAddrMode::OneTo1;
+            return a;
+        });
+    EpMessage a = r.Register(1, EpAddrMode::OneTo1);
+    EXPECT_EQ(a.error, ep_errno::kEacces);
+    EXPECT_EQ(r.server.GetStats().registrationsDenied, 1u);
+}
+
 TEST(EpServer, CallsBeforeRegisterAreRefused)
 {
     Rig r;

@@ -33,6 +33,23 @@ Sized(EpClientConfig c, const realnet::PacketLink& link)
 
 } // namespace
 
+LhpTestNet
+AddLhpTestNet(NetnsFixture& fixture,
+              const realnet::MacAddress& clientMac,
+              const realnet::MacAddress& serverMac)
+{
+    LhpTestNet n;
+    n.client = fixture.AddNamespace("client");
+    n.server = fixture.AddNamespace("server");
+    fixture.AddVeth(n.client,
+                    "lhp0",
+                    n.server,
+                    "lhp0",
+                    realnet::FormatMac(clientMac),
+                    realnet::FormatMac(serverMac));
+    return n;
+}
+
 LhpTestClient::LhpTestClient(realnet::PacketLink& link,
                              const realnet::MacAddress& server,
                              EpClientConfig clientConfig)

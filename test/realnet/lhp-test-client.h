@@ -13,6 +13,7 @@
 #include "event-loop.h"
 #include "lhp-endpoint.h"
 #include "mac-address.h"
+#include "netns-fixture.h"
 #include "packet-link.h"
 
 #include <chrono>
@@ -24,6 +25,21 @@ namespace resoa
 {
 namespace test
 {
+
+/// The namespaces of an LhpTestClient and of the server it talks to.
+struct LhpTestNet
+{
+    std::string client;
+    std::string server;
+};
+
+/**
+ * Adds a "client" and a "server" namespace to \p fixture, joined by a veth named `lhp0` at
+ * both ends, with \p clientMac and \p serverMac.
+ */
+LhpTestNet AddLhpTestNet(NetnsFixture& fixture,
+                         const realnet::MacAddress& clientMac,
+                         const realnet::MacAddress& serverMac);
 
 class LhpTestClient
 {

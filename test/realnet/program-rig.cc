@@ -3,10 +3,10 @@
  */
 #include "program-rig.h"
 
-#include <fcntl.h>
+#include "spawn-in-namespace.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -95,27 +95,8 @@ MissingProgram(const std::vector<std::string>& programs)
 
 Background::Background(const std::string& ns, const std::vector<std::string>& argv, std::string log)
     : m_log(std::move(log))
+    , m_pid(SpawnInNamespace(ns, argv, m_log))
 {
-    std::vector<std::string> all = {"ip", "netns", "exec", ns};
-    all.insert(all.end(), argv.begin(), argv.end());
-    m_pid = ::fork();
-    if (m_pid == 0)
-    {
-        ::setsid(); // its own process group, so Stop reaches its children too
-        int in = ::open("/dev/null", O_RDONLY);
-        int fd = ::open(m_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::dup2(in, 0);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        std::vector<char*> args;
-        for (std::string& a : all)
-        {
-            args.push_back(a.data());
-        }
-        args.push_back(nullptr);
-        ::execvp("ip", args.data());
-        ::_exit(127);
-    }
 }
 
 Background::~Background()
@@ -126,27 +107,12 @@ Background::~Background()
 int
 Background::Stop()
 {
-    if (m_pid <= 0)
+    if (m_pid > 0)
     {
-        return m_status;
+        m_status = StopProcessGroup(m_pid, std::chrono::seconds(3));
+        m_pid = 0;
     }
-    ::kill(-m_pid, SIGTERM);
-    for (int i = 0; i < 300; ++i)
-    {
-        int status = 0;
-        if (::waitpid(m_pid, &status, WNOHANG) == m_pid)
-        {
-            ::kill(-m_pid, SIGKILL); // anything it left behind
-            m_pid = 0;
-            m_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-            return m_status;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ::kill(-m_pid, SIGKILL);
-    ::waitpid(m_pid, nullptr, 0);
-    m_pid = 0;
-    return m_status = -1;
+    return m_status;
 }
 
 int
@@ -155,12 +121,9 @@ Background::Wait(double seconds)
     const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     while (m_pid > 0 && std::chrono::steady_clock::now() < end)
     {
-        int status = 0;
-        if (::waitpid(m_pid, &status, WNOHANG) == m_pid)
+        if (ReapIfExited(m_pid, m_status))
         {
-            ::kill(-m_pid, SIGKILL); // anything it left behind
             m_pid = 0;
-            m_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
             return m_status;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -195,37 +158,80 @@ Background::Signal(int signo) const
     return m_pid > 0 && ::kill(-m_pid, signo) == 0;
 }
 
-ProgramRig::ProgramRig(const std::string& tag)
-    : m_dir("/tmp/" + NetnsFixture::NamePrefix() + tag)
+WorkDir::WorkDir(const std::string& tag)
+    : m_path("/tmp/" + NetnsFixture::NamePrefix() + tag)
 {
-    RunCommand({"rm", "-rf", m_dir});
-    RunCommand({"mkdir", "-p", m_dir});
-    try
+    RunCommand({"rm", "-rf", m_path});
+    RunCommand({"mkdir", "-p", m_path});
+}
+
+WorkDir::~WorkDir()
+{
+    if (!std::getenv("RESOA_TEST_KEEP")) // keep the logs for a look after a failure
     {
-        server = net.AddNamespace("server");
-        internet = net.AddNamespace("internet");
-        net.AddVeth(server, "s1", internet, "i0");
-        net.AddAddress(server, "s1", std::string(kServerAddress) + "/24");
-        net.AddAddress(internet, "i0", std::string(kInternetAddress) + "/24");
-        // The LHP side: a bridge, so several clients can share one serverd interface.
-        net.Ip(server, {"link", "add", "lan0", "address", kServerMac, "type", "bridge"});
-        net.Ip(server, {"link", "set", "lan0", "up"}); // carrier once a client's port is in it
+        RunCommand({"rm", "-rf", m_path});
     }
-    catch (...)
-    {
-        RunCommand({"rm", "-rf", m_dir}); // no destructor runs for a failed constructor
-        throw;
-    }
+}
+
+std::unique_ptr<Background>
+WorkDir::Start(const std::string& ns,
+               const std::vector<std::string>& argv,
+               const std::string& logName) const
+{
+    return std::make_unique<Background>(ns, argv, m_path + "/" + logName);
+}
+
+CommandResult
+RunInNamespace(const std::string& ns, const std::vector<std::string>& argv, int seconds)
+{
+    std::vector<std::string> all = {
+        "timeout", "-k", "3", std::to_string(seconds), "ip", "netns", "exec", ns};
+    all.insert(all.end(), argv.begin(), argv.end());
+    return RunCommand(all);
+}
+
+CommandResult
+RunShellIn(const std::string& ns, const std::string& script, int seconds)
+{
+    return RunInNamespace(ns, {"sh", "-c", script}, seconds);
+}
+
+CommandResult
+RunResoaShellIn(const std::string& ns,
+                const std::string& clientdSocket,
+                const std::string& script,
+                int seconds)
+{
+    return RunInNamespace(ns,
+                          {"env",
+                           "RESOA_CLIENTD_SOCKET=" + clientdSocket,
+                           "RESOA_PRELOAD=" + kPreload,
+                           kResoaRun,
+                           "sh",
+                           "-c",
+                           script},
+                          seconds);
+}
+
+ProgramRig::ProgramRig(const std::string& tag)
+    : m_work(tag)
+    , m_dir(m_work.Path())
+{
+    // A throw leaves m_work's destructor to remove the directory.
+    server = net.AddNamespace("server");
+    internet = net.AddNamespace("internet");
+    net.AddVeth(server, "s1", internet, "i0");
+    net.AddAddress(server, "s1", std::string(kServerAddress) + "/24");
+    net.AddAddress(internet, "i0", std::string(kInternetAddress) + "/24");
+    // The LHP side: a bridge, so several clients can share one serverd interface.
+    net.Ip(server, {"link", "add", "lan0", "address", kServerMac, "type", "bridge"});
+    net.Ip(server, {"link", "set", "lan0", "up"}); // carrier once a client's port is in it
 }
 
 ProgramRig::~ProgramRig()
 {
-    clients.clear(); // clientds first, then serverd
+    clients.clear(); // clientds first, then serverd; m_work then removes the directory
     serverd.reset();
-    if (!std::getenv("RESOA_TEST_KEEP")) // keep the logs for a look after a failure
-    {
-        RunCommand({"rm", "-rf", m_dir});
-    }
 }
 
 std::optional<std::string>
@@ -370,17 +376,7 @@ ProgramRig::EnableFtpHelper(int port)
 CommandResult
 ProgramRig::Run(const std::string& ns, const std::string& script, int seconds)
 {
-    return RunCommand({"timeout",
-                       "-k",
-                       "3",
-                       std::to_string(seconds),
-                       "ip",
-                       "netns",
-                       "exec",
-                       ns,
-                       "sh",
-                       "-c",
-                       script});
+    return RunShellIn(ns, script, seconds);
 }
 
 CommandResult
@@ -401,21 +397,7 @@ ProgramRig::ResoaEnv(const Client& client) const
 CommandResult
 ProgramRig::RunResoa(const Client& client, const std::string& script, int seconds)
 {
-    return RunCommand({"timeout",
-                       "-k",
-                       "3",
-                       std::to_string(seconds),
-                       "ip",
-                       "netns",
-                       "exec",
-                       client.ns,
-                       "env",
-                       "RESOA_CLIENTD_SOCKET=" + client.socket,
-                       "RESOA_PRELOAD=" + kPreload,
-                       kResoaRun,
-                       "sh",
-                       "-c",
-                       script});
+    return RunResoaShellIn(client.ns, client.socket, script, seconds);
 }
 
 std::unique_ptr<Background>
@@ -423,7 +405,7 @@ ProgramRig::Start(const std::string& ns,
                   const std::vector<std::string>& argv,
                   const std::string& logName)
 {
-    return std::make_unique<Background>(ns, argv, m_dir + "/" + logName);
+    return m_work.Start(ns, argv, logName);
 }
 
 std::string

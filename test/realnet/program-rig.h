@@ -71,6 +71,48 @@ class Background
     int m_status = -1;
 };
 
+/// Runs \p argv in \p ns, killed after \p seconds.
+CommandResult RunInNamespace(const std::string& ns,
+                             const std::vector<std::string>& argv,
+                             int seconds = 30);
+
+/// Runs `sh -c SCRIPT` in \p ns on its own stack (no resoa-run), killed after \p seconds.
+CommandResult RunShellIn(const std::string& ns, const std::string& script, int seconds = 30);
+
+/// Runs `sh -c SCRIPT` under resoa-run (clientd at \p clientdSocket) in \p ns, killed after
+/// \p seconds.
+CommandResult RunResoaShellIn(const std::string& ns,
+                              const std::string& clientdSocket,
+                              const std::string& script,
+                              int seconds = 30);
+
+/**
+ * \brief A test's work directory, /tmp/resoa-t<pid>-<tag>: emptied when made, removed on
+ * destruction unless RESOA_TEST_KEEP is set (to look at the logs after a failure).
+ */
+class WorkDir
+{
+  public:
+    explicit WorkDir(const std::string& tag);
+    ~WorkDir();
+
+    WorkDir(const WorkDir&) = delete;
+    WorkDir& operator=(const WorkDir&) = delete;
+
+    const std::string& Path() const
+    {
+        return m_path;
+    }
+
+    /// Starts a background program in \p ns; its log is Path()/\p logName.
+    std::unique_ptr<Background> Start(const std::string& ns,
+                                      const std::vector<std::string>& argv,
+                                      const std::string& logName) const;
+
+  private:
+    std::string m_path;
+};
+
 /**
  * \brief The test network: `server` (198.51.100.1 on s1, a bridge `lan0` with the LHP MAC
  * 02:00:00:aa:00:02 towards the clients) and `internet` (198.51.100.2 on i0), plus any number
@@ -170,7 +212,8 @@ class ProgramRig
     std::vector<std::unique_ptr<Client>> clients;
 
   private:
-    std::string m_dir;
+    WorkDir m_work;
+    std::string m_dir; //!< m_work.Path()
     int m_natClients = 0;
     bool m_natReady = false;
 };

@@ -135,6 +135,8 @@ TEST(DaemonConfig, EveryServerKeyParses)
         "public-address = 203.0.113.7\n"
         "address-mode = mixed\n"
         "address-pool = 203.0.113.16/28 203.0.113.40\n"
+        "client-mode = 02:00:00:aa:01:02=1-to-1:203.0.113.40, 02:00:00:aa:01:03=1-to-1 "
+        "02:00:00:aa:01:04=n-to-1\n"
         "allow-mac =\n"
         "sockets-per-client = 65535\n"
         "max-links = 4096\n"
@@ -153,6 +155,13 @@ TEST(DaemonConfig, EveryServerKeyParses)
     EXPECT_TRUE(c.addressPool[0].ContainsIpv4(0xCB00711F));  // 203.0.113.31
     EXPECT_FALSE(c.addressPool[0].ContainsIpv4(0xCB007120)); // 203.0.113.32
     EXPECT_EQ(c.addressPool[1].length, 32u);
+    ASSERT_EQ(c.clientModes.size(), 3u);
+    EXPECT_EQ(FormatMac(c.clientModes[0].mac), "02:00:00:aa:01:02");
+    EXPECT_EQ(c.clientModes[0].mode, AddressMode::OneTo1);
+    EXPECT_EQ(c.clientModes[0].address, std::optional<std::uint32_t>(0xCB007128)); // .40
+    EXPECT_EQ(c.clientModes[1].mode, AddressMode::OneTo1);
+    EXPECT_FALSE(c.clientModes[1].address.has_value());
+    EXPECT_EQ(c.clientModes[2].ToString(), "02:00:00:aa:01:04=n-to-1");
     EXPECT_TRUE(c.allowMac.empty());
     EXPECT_EQ(c.socketsPerClient, 65535u);
     EXPECT_EQ(c.maxLinks, 4096u);
@@ -196,6 +205,12 @@ TEST(DaemonConfig, EveryBadServerValueIsRejectedNamingTheKey)
         {"address-pool", "203.0.113.0/33", "CIDR prefix"},
         {"address-pool", "2001:db8::/64", "IPv4"},
         {"address-pool", "203.0.113.1/24", "host bits"},
+        {"client-mode", "02:00:00:aa:01:02", "MAC=n-to-1, MAC=1-to-1 or MAC=1-to-1:IPV4"},
+        {"client-mode", "02:00:00:aa:01=1-to-1", "MAC address"},
+        {"client-mode", "02:00:00:aa:01:02=mixed", "n-to-1 or 1-to-1"},
+        {"client-mode", "02:00:00:aa:01:02=n-to-1:198.51.100.9", "only with 1-to-1"},
+        {"client-mode", "02:00:00:aa:01:02=1-to-1:198.51.100", "IPv4 address"},
+        {"client-mode", "", "or 'none'"},
         {"allow-mac", "02:00:00:00:00", "MAC address"},
         {"allow-mac", "02:00:00:00:00:01,zz:00:00:00:00:02", "item 'zz:00:00:00:00:02'"},
         {"sockets-per-client", "0", "from 1 to 65535"},
@@ -345,6 +360,48 @@ TEST(DaemonConfig, DhcpKeysParseAndTheirMistakesAreNamed)
         << l.err;
 }
 
+// client-mode entries must name a mode the server offers, a pool address, and no MAC or
+// address twice; each mistake is one line naming the entry.
+TEST(DaemonConfig, ClientModesMustFitTheAddressModeAndPool)
+{
+    const std::vector<std::string> base = {"--interface=eth0",
+                                           "--public-address=198.51.100.1",
+                                           "--address-mode=mixed",
+                                           "--address-pool=198.51.100.8/30"};
+    const auto load = [&](const std::vector<std::string>& extra)
+    {
+        std::vector<std::string> args = base;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return LoadServer(args);
+    };
+    const Loaded good =
+        load({"--client-mode=02:00:00:aa:01:02=1-to-1:198.51.100.9 02:00:00:aa:01:01=n-to-1"});
+    EXPECT_FALSE(good.exit.has_value()) << good.err;
+
+    // (extra flags, part of the one error line)
+    const std::vector<std::pair<std::vector<std::string>, std::string>> bad = {
+        {{"--client-mode=02:00:00:aa:01:02=1-to-1:198.51.100.20"},
+         "client-mode: 02:00:00:aa:01:02=1-to-1:198.51.100.20: address not in address-pool"},
+        {{"--client-mode=02:00:00:aa:01:02=1-to-1, 02:00:00:aa:01:02=n-to-1"},
+         "02:00:00:aa:01:02=n-to-1: same MAC or address as 02:00:00:aa:01:02=1-to-1"},
+        {{"--client-mode=02:00:00:aa:01:02=1-to-1:198.51.100.9 "
+          "02:00:00:aa:01:03=1-to-1:198.51.100.9"},
+         "same MAC or address"},
+        {{"--address-mode=n-to-1", "--client-mode=02:00:00:aa:01:02=1-to-1"},
+         "client-mode: 02:00:00:aa:01:02=1-to-1: not offered with address-mode n-to-1"},
+        {{"--address-mode=1-to-1", "--client-mode=02:00:00:aa:01:02=n-to-1"},
+         "not offered with address-mode 1-to-1"},
+    };
+    for (const auto& [extra, expected] : bad)
+    {
+        SCOPED_TRACE(expected);
+        const Loaded l = load(extra);
+        EXPECT_EQ(l.exit, 2);
+        EXPECT_NE(l.err.find(expected), std::string::npos) << l.err;
+        EXPECT_EQ(std::count(l.err.begin(), l.err.end(), '\n'), 1) << "one line";
+    }
+}
+
 TEST(DaemonConfig, ClientKeysAndMistakes)
 {
     Args a({"--interface=wlan0",
@@ -408,6 +465,7 @@ TEST(DaemonConfig, CheckConfigPrintsTheEffectiveConfigWhichParsesBack)
               "dhcp-interface = \n"
               "dhcp-fallback = refuse\n"
               "dhcp-timeout-ms = 10000\n"
+              "client-mode = none\n"
               "allow-mac = \n"
               "sockets-per-client = 64\n"
               "max-clients = 1024\n"
@@ -441,6 +499,7 @@ TEST(DaemonConfig, HelpListsEveryKeyAndExitsZero)
                             "--public-address",
                             "--address-mode",
                             "--address-pool",
+                            "--client-mode LIST",
                             "--allow-mac",
                             "--sockets-per-client",
                             "--max-links",

@@ -93,8 +93,8 @@ class MultiServer : public ::testing::Test
         {
             GTEST_SKIP() << *why;
         }
-        dir = "/tmp/" + NetnsFixture::NamePrefix() + "multi";
-        RunCommand({"rm", "-rf", dir});
+        work = std::make_unique<WorkDir>("multi");
+        dir = work->Path();
         RunCommand({"mkdir", "-p", dir + "/www"});
         lan = net.AddNamespace("lan");
         inet = net.AddNamespace("inet");
@@ -132,17 +132,14 @@ class MultiServer : public ::testing::Test
         {
             serverd[i].reset();
         }
-        if (!dir.empty() && !std::getenv("RESOA_TEST_KEEP"))
-        {
-            RunCommand({"rm", "-rf", dir});
-        }
+        work.reset();
     }
 
     std::unique_ptr<Background> Start(const std::string& ns,
                                       const std::vector<std::string>& argv,
                                       const std::string& log)
     {
-        return std::make_unique<Background>(ns, argv, dir + "/" + log);
+        return work->Start(ns, argv, log);
     }
 
     std::string Socket(int i) const
@@ -153,21 +150,7 @@ class MultiServer : public ::testing::Test
     /// `sh -c SCRIPT` under resoa-run in client \p i's namespace.
     CommandResult RunResoa(int i, const std::string& script, int seconds = 30)
     {
-        return RunCommand({"timeout",
-                           "-k",
-                           "3",
-                           std::to_string(seconds),
-                           "ip",
-                           "netns",
-                           "exec",
-                           cli[i],
-                           "env",
-                           "RESOA_CLIENTD_SOCKET=" + Socket(i),
-                           "RESOA_PRELOAD=" RESOA_PRELOAD_PATH,
-                           RESOA_RUN_PATH,
-                           "sh",
-                           "-c",
-                           script});
+        return RunResoaShellIn(cli[i], Socket(i), script, seconds);
     }
 
     /// fault-peer.py under resoa-run in client \p i's namespace, in the background.
@@ -187,6 +170,7 @@ class MultiServer : public ::testing::Test
     }
 
     NetnsFixture net;
+    std::unique_ptr<WorkDir> work;
     std::string dir;
     std::string lan;
     std::string inet;

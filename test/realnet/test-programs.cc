@@ -7,6 +7,7 @@
  * the peer saw (its log) against what the client's socket API said.
  */
 #include "program-rig.h"
+#include "realnet-test-util.h"
 
 #include <gtest/gtest.h>
 
@@ -62,6 +63,21 @@ class ResoaPrograms : public ::testing::Test
         RunCommand({"mkdir", "-p", dir + "/ftp"});
         rig->StartServerd(serverdArgs);
         client = &rig->AddResoaClient(clientdArgs);
+    }
+
+    /// Builds the rig with serverd in mixed mode, its pool \p own/32 (plus \p serverdArgs),
+    /// and no client yet.
+    void BuildMixed(const std::string& tag,
+                    const std::string& own,
+                    std::vector<std::string> serverdArgs = {})
+    {
+        rig = std::make_unique<ProgramRig>(tag);
+        dir = rig->Dir();
+        // The pool address belongs to the server's kernel, so a listener can bind it.
+        rig->AddPublicAddress(own + "/32");
+        serverdArgs.insert(serverdArgs.begin(),
+                           {"--address-mode", "mixed", "--address-pool", own + "/32"});
+        rig->StartServerd(serverdArgs);
     }
 
     /// Starts the pyftpdlib server in the internet namespace (plain or explicit TLS).
@@ -252,11 +268,7 @@ TEST_F(ResoaPrograms, NcListensInTheClientOnItsOwnPublicAddressInOneToOneMode)
 {
     Require({"nc"});
     const std::string own = "198.51.100.10";
-    rig = std::make_unique<ProgramRig>("one-to-one");
-    dir = rig->Dir();
-    // The pool address belongs to the server's kernel, so the listener can bind it.
-    rig->AddPublicAddress(own + "/32");
-    rig->StartServerd({"--address-mode", "mixed", "--address-pool", own + "/32"});
+    BuildMixed("one-to-one", own);
     client = &rig->AddResoaClient({"--address-mode", "1-to-1"});
     ASSERT_EQ(client->publicAddress, own) << client->clientd->Log();
     WriteRandomFile(dir + "/in.bin", 2 * 1024 * 1024 + 21, 9);
@@ -400,6 +412,59 @@ TEST_F(ResoaPrograms, TwoClientsShareOneServerAndStayIsolated)
     }
     listener->Stop();
     EXPECT_EQ(Sha256Of(dir + "/got-listen1.bin"), want) << listener->Log();
+}
+
+// Mixed modes on one serverd, chosen per client MAC (client-mode): both clientds ask for
+// n-to-1, the second one's MAC is set to 1-to-1. They upload at the same time and the
+// internet host sees each with its own address.
+TEST_F(ResoaPrograms, MixedModesPerClientMacSideBySide)
+{
+    Require({"nc"});
+    const std::string own = "198.51.100.11";
+    BuildMixed("mixed", own, {"--client-mode", "02:00:00:aa:01:02=1-to-1"}); // the 2nd client
+    ProgramRig::Client* clients[2] = {&rig->AddResoaClient(), &rig->AddResoaClient()};
+    EXPECT_EQ(clients[0]->publicAddress, kSrv) << rig->DaemonLogs();
+    EXPECT_EQ(clients[1]->publicAddress, own) << rig->DaemonLogs();
+    EXPECT_EQ(Count(rig->serverd->Log(), "registers 1-to-1 (client-mode)"), 1)
+        << rig->serverd->Log();
+
+    std::unique_ptr<Background> sinks[2];
+    for (int i = 0; i < 2; ++i)
+    {
+        const std::string n = std::to_string(i + 1);
+        WriteRandomFile(dir + "/up" + n + ".bin", 2 * 1024 * 1024 + 3 * i, 50 + i);
+        sinks[i] = rig->Start(
+            rig->internet,
+            {"sh",
+             "-c",
+             "exec nc -n -v -l -N " + kNet + " 930" + n + " > " + dir + "/got-up" + n + ".bin"},
+            "sink" + n + ".log");
+        ASSERT_TRUE(sinks[i]->WaitFor("Listening")) << sinks[i]->Log();
+    }
+    CommandResult results[2];
+    std::thread threads[2];
+    for (int i = 0; i < 2; ++i)
+    {
+        const std::string n = std::to_string(i + 1);
+        threads[i] = std::thread(
+            [&, i, n]
+            {
+                results[i] = rig->RunResoa(*clients[i],
+                                           "exec nc -N " + kNet + " 930" + n + " < " + dir + "/up" +
+                                               n + ".bin");
+            });
+    }
+    for (int i = 0; i < 2; ++i)
+    {
+        threads[i].join();
+        const std::string n = std::to_string(i + 1);
+        EXPECT_EQ(results[i].exitCode, 0) << results[i].output << rig->DaemonLogs();
+        EXPECT_EQ(sinks[i]->Wait(), 0) << sinks[i]->Log();
+        EXPECT_EQ(Sha256Of(dir + "/got-up" + n + ".bin"), Sha256Of(dir + "/up" + n + ".bin")) << n;
+        const std::string seen = i == 0 ? kSrv : own;
+        EXPECT_NE(sinks[i]->Log().find("Connection received on " + seen + " "), std::string::npos)
+            << sinks[i]->Log();
+    }
 }
 
 // sockets-per-client: a program that opens more sockets than the server allows gets

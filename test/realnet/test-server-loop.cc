@@ -74,15 +74,10 @@ TEST(ServerLoop, FirstReSoATransferThroughNamespaces)
         GTEST_SKIP() << *reason;
     }
     NetnsFixture fixture;
-    const std::string clientNs = fixture.AddNamespace("client");
-    const std::string serverNs = fixture.AddNamespace("server");
+    const LhpTestNet lhp = AddLhpTestNet(fixture, kClientMac, kServerMac);
+    const std::string& clientNs = lhp.client;
+    const std::string& serverNs = lhp.server;
     const std::string internetNs = fixture.AddNamespace("internet");
-    fixture.AddVeth(clientNs,
-                    "lhp0",
-                    serverNs,
-                    "lhp0",
-                    realnet::FormatMac(kClientMac),
-                    realnet::FormatMac(kServerMac));
     fixture.AddVeth(serverNs, "wan0", internetNs, "wan0");
     fixture.AddAddress(serverNs, "wan0", "198.51.100.1/24");
     fixture.AddAddress(internetNs, "wan0", "198.51.100.2/24");

@@ -88,6 +88,52 @@ TEST(ServerPolicy, MacAdmission)
     EXPECT_FALSE(hook(LhpPeerAddress(allowed.data(), 4)));
 }
 
+TEST(ServerPolicy, ClientModeByMac)
+{
+    ServerConfig c;
+    const MacAddress own = {2, 0, 0, 0xaa, 1, 2};
+    const MacAddress pinned = {2, 0, 0, 0xaa, 1, 3};
+    const MacAddress shared = {2, 0, 0, 0xaa, 1, 4};
+    const MacAddress unlisted = {2, 0, 0, 0xaa, 1, 5};
+    c.clientModes = {{own, AddressMode::OneTo1, std::nullopt},
+                     {pinned, AddressMode::OneTo1, 0xC0000209},
+                     {shared, AddressMode::NTo1, std::nullopt}};
+    // Session n is the client with MAC sessions[n]; session 9 has no known peer.
+    const std::vector<MacAddress> sessions = {own, pinned, shared, unlisted};
+    const EpAdmissionHook hook =
+        MakeClientModeAdmission(c,
+                                [&](std::uint64_t id) -> std::optional<MacAddress>
+                                {
+                                    if (id >= sessions.size())
+                                    {
+                                        return std::nullopt;
+                                    }
+                                    return sessions[id];
+                                });
+    const auto admit = [&](std::uint64_t id, EpAddrMode asked)
+    {
+        EpRegistration r;
+        r.sessionId = id;
+        r.requestedMode = asked;
+        return hook(r);
+    };
+    EXPECT_EQ(admit(0, EpAddrMode::NTo1).mode, std::optional<EpAddrMode>(EpAddrMode::OneTo1));
+    EXPECT_EQ(admit(0, EpAddrMode::NTo1).ipv4, 0u);
+    EXPECT_EQ(admit(1, EpAddrMode::NTo1).mode, std::optional<EpAddrMode>(EpAddrMode::OneTo1));
+    EXPECT_EQ(admit(1, EpAddrMode::NTo1).ipv4, 0xC0000209u);
+    EXPECT_EQ(admit(2, EpAddrMode::OneTo1).mode, std::optional<EpAddrMode>(EpAddrMode::NTo1));
+    EXPECT_FALSE(admit(3, EpAddrMode::OneTo1).mode.has_value()); // not listed: its choice
+    EXPECT_FALSE(admit(9, EpAddrMode::OneTo1).mode.has_value());
+    for (std::uint64_t id : {0, 1, 2, 3})
+    {
+        EXPECT_EQ(admit(id, EpAddrMode::NTo1).error, 0);
+    }
+    // No list: nobody's choice is overridden, and the lookup is not even needed.
+    const EpAdmissionHook none = MakeClientModeAdmission(ServerConfig{}, nullptr);
+    EpRegistration r;
+    EXPECT_FALSE(none(r).mode.has_value());
+}
+
 } // namespace
 } // namespace test
 } // namespace resoa

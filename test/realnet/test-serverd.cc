@@ -2,8 +2,8 @@
  * SPDX-License-Identifier: GPL-2.0-only
  *
  * The resoa-serverd binary in a server namespace, driven by an LHP test client: it comes up,
- * applies a SIGHUP-reloaded policy at once, and on SIGTERM closes its sessions in order and
- * exits 0.
+ * applies a SIGHUP-reloaded policy at once (client-mode to the next registration), and on
+ * SIGTERM closes its sessions in order and exits 0.
  */
 #include "lhp-test-client.h"
 #include "netns-fixture.h"
@@ -130,21 +130,28 @@ class Daemon
     std::string m_log;
 };
 
-TEST(Serverd, SighupReloadsPolicyAndSigtermClosesSessions)
+/// A client and a server namespace joined by `lhp0` (skipped without root).
+class Serverd : public ::testing::Test
 {
-    if (auto reason = NetnsFixture::SkipReason())
+  protected:
+    void SetUp() override
     {
-        GTEST_SKIP() << *reason;
+        if (auto reason = NetnsFixture::SkipReason())
+        {
+            GTEST_SKIP() << *reason;
+        }
+        const LhpTestNet lhp = AddLhpTestNet(fixture, kClientMac, kServerMac);
+        clientNs = lhp.client;
+        serverNs = lhp.server;
     }
+
     NetnsFixture fixture;
-    const std::string clientNs = fixture.AddNamespace("client");
-    const std::string serverNs = fixture.AddNamespace("server");
-    fixture.AddVeth(clientNs,
-                    "lhp0",
-                    serverNs,
-                    "lhp0",
-                    realnet::FormatMac(kClientMac),
-                    realnet::FormatMac(kServerMac));
+    std::string clientNs;
+    std::string serverNs;
+};
+
+TEST_F(Serverd, SighupReloadsPolicyAndSigtermClosesSessions)
+{
     const std::string configPath = "/tmp/" + NetnsFixture::NamePrefix() + "serverd.conf";
     std::ofstream(configPath) << "allow-listen = yes\n";
 
@@ -201,6 +208,46 @@ TEST(Serverd, SighupReloadsPolicyAndSigtermClosesSessions)
     EXPECT_TRUE(daemon.LogHas("SIGTERM: closing 1 session(s)")) << daemon.Log();
     EXPECT_TRUE(daemon.LogHas("stopped; 0 session(s)")) << daemon.Log();
     EXPECT_TRUE(daemon.LogHas("stats: sessions=0 sessions_up=1 sessions_down=1 ")) << daemon.Log();
+    std::remove(configPath.c_str());
+}
+
+// client-mode follows the reload policy of the other policy keys: a SIGHUP applies it to
+// registrations from then on; a client registered before keeps what it has.
+TEST_F(Serverd, SighupAppliesClientModeToTheNextRegistration)
+{
+    const std::string configPath = "/tmp/" + NetnsFixture::NamePrefix() + "serverd-modes.conf";
+    const std::string base = "address-mode = mixed\naddress-pool = 198.51.100.10\n";
+    std::ofstream(configPath) << base;
+    Daemon daemon(
+        serverNs,
+        {"--config", configPath, "--interface", "lhp0", "--public-address", "198.51.100.1"});
+    PacketLink link = fixture.RunIn(clientNs, [] { return PacketLink("lhp0"); });
+    // A client asking n-to-1 on one LHP connection; \return the address it got.
+    const auto registerOnce = [&]() -> std::uint32_t
+    {
+        LhpTestClient client(link, kServerMac);
+        client.Connect();
+        EXPECT_TRUE(client.RunUntil([&] { return client.IsUp(); })) << daemon.Log();
+        EpClient& ep = client.Client();
+        EXPECT_EQ(ep.Register(EpAddrMode::NTo1, 0, "modes-test"), 0);
+        EXPECT_TRUE(client.RunUntil([&] { return ep.IsRegistered(); })) << daemon.Log();
+        return ep.GetPublicIpv4();
+    };
+    EXPECT_EQ(registerOnce(), 0xC6336401u); // 198.51.100.1: what it asked for
+
+    std::ofstream(configPath) << base << "client-mode = " << realnet::FormatMac(kClientMac)
+                              << "=1-to-1\n";
+    daemon.Signal(SIGHUP);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!daemon.LogHas("SIGHUP: config reloaded") && std::chrono::steady_clock::now() < deadline)
+    {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(daemon.LogHas("client modes")) << daemon.Log();
+    EXPECT_FALSE(daemon.LogHas("take effect after a restart")) << daemon.Log();
+    // A new LHP connection from the same MAC registers again: now 1-to-1 from the pool.
+    EXPECT_EQ(registerOnce(), 0xC633640Au); // 198.51.100.10
+    EXPECT_TRUE(daemon.LogHas("registers 1-to-1 (client-mode)")) << daemon.Log();
     std::remove(configPath.c_str());
 }
 
