@@ -234,9 +234,12 @@ OpenPort(const std::string& iface)
     ::setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &on, sizeof(on));
 #endif
     // Room for a burst while the other side is busy: a full buffer would be loss we did not
-    // ask for.
+    // ask for. FORCE passes net.core.rmem_max (we have CAP_NET_ADMIN as root).
     const int bytes = 4 << 20;
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) != 0)
+    {
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+    }
     return fd;
 }
 
