@@ -48,6 +48,83 @@ MiB(long kib)
     return kib / 1024.0;
 }
 
+/// \return " NAME's line also counts A, B;" if SLUB merged other caches into \p cache
+std::string
+MergedNote(const std::string& cache)
+{
+    const std::vector<std::string> others = MergedCaches(cache);
+    if (others.empty())
+    {
+        return "";
+    }
+    std::string note = " " + cache + "'s line also counts";
+    for (std::size_t i = 0; i < others.size(); ++i)
+    {
+        note += (i ? ", " : " ") + others[i];
+    }
+    return note + ";";
+}
+
+/// The kernel's memory for the sockets, from the start to the end of "connect": slab objects
+/// (system-wide) and TCP's buffer pages.
+void
+PrintKernel(const ScaleReport& r, double rssKiBPerSocket)
+{
+    const KernelSample& b = r.kernelBeforeSockets;
+    const KernelSample& a = r.kernelWithSockets;
+    const double sockets = double(r.socketsOpen);
+    std::printf("kernel memory for the sockets (not in any RSS), over the connect phase:\n");
+    if (a.tcpInUse >= 0 && b.tcpInUse >= 0)
+    {
+        std::printf("  serverd's namespace: TCP sockets in use +%ld; TCP buffer memory (all "
+                    "namespaces) %+ld pages = %.0f B per socket\n",
+                    a.tcpInUse - b.tcpInUse,
+                    a.tcpMemPages - b.tcpMemPages,
+                    double(a.tcpMemPages - b.tcpMemPages) * 4096.0 / sockets);
+    }
+    if (!a.slabReadable || !b.slabReadable)
+    {
+        std::printf("  /proc/slabinfo is not readable: slab objects not measured\n");
+        return;
+    }
+    // Both ends of every connection are on this host (the echo server accepts them), and
+    // each end is a socket with an inode, file, dentry and epoll item: 2 ends per socket.
+    const double ends = 2 * sockets;
+    const auto tcp = a.slabs.find("TCP");
+    const auto tcp0 = b.slabs.find("TCP");
+    if (tcp != a.slabs.end() && tcp0 != b.slabs.end())
+    {
+        std::printf("  slab (system-wide): TCP objects +%ld, %.2f per connection (2 expected: "
+                    "serverd's end and the echo server's)\n",
+                    tcp->second.activeObjects - tcp0->second.activeObjects,
+                    double(tcp->second.activeObjects - tcp0->second.activeObjects) / sockets);
+    }
+    long total = 0;
+    std::string merged;
+    std::printf("  slab per socket end:");
+    for (const char* cache : kSocketSlabCaches)
+    {
+        const long bytes = SlabDeltaBytes(b, a, cache);
+        total += bytes;
+        std::printf(" %s %.0f B,", cache, double(bytes) / ends);
+        merged += MergedNote(cache);
+    }
+    const double perEnd = double(total) / ends;
+    std::printf(" total %.0f B\n", perEnd);
+    if (!merged.empty())
+    {
+        merged.pop_back(); // the last ';'
+        std::printf("  (SLUB merges caches of one size:%s)\n", merged.c_str());
+    }
+    std::printf("  serverd's %zu sockets: %.1f MiB of kernel slab (%.2f KiB each) next to %.1f "
+                "MiB of its RSS (%.2f KiB each)\n",
+                r.socketsOpen,
+                perEnd * sockets / 1048576.0,
+                perEnd / 1024.0,
+                rssKiBPerSocket * sockets / 1024.0,
+                rssKiBPerSocket);
+}
+
 void
 Print(const ScaleReport& r)
 {
@@ -114,14 +191,14 @@ Print(const ScaleReport& r)
             double(idleClients->end.rssKiB - r.baseline.rssKiB) / double(r.registered);
         const double perSocket =
             double(idleSockets->end.rssKiB - idleClients->end.rssKiB) / double(r.socketsOpen);
-        std::printf(
-            "bounds (measured): serverd RSS %.1f KiB per registered idle client, %.2f KiB "
-            "per open idle TCP socket (kernel socket memory not included); idle CPU %.2f %% "
-            "of a core per 1000 clients, %.2f %% with their sockets\n",
-            perClient,
-            perSocket,
-            idleClients->CpuPercent() * 1000.0 / double(r.registered),
-            idleSockets->CpuPercent() * 1000.0 / double(r.registered));
+        std::printf("bounds (measured): serverd RSS %.1f KiB per registered idle client, %.2f KiB "
+                    "per open idle TCP socket (kernel memory: next lines); idle CPU %.2f %% "
+                    "of a core per 1000 clients, %.2f %% with their sockets\n",
+                    perClient,
+                    perSocket,
+                    idleClients->CpuPercent() * 1000.0 / double(r.registered),
+                    idleSockets->CpuPercent() * 1000.0 / double(r.registered));
+        PrintKernel(r, perSocket);
     }
     std::printf("load generator: %llu frames sent (%llu refused by the kernel), %llu received; "
                 "echo server accepted %llu connections\n",

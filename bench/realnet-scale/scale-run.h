@@ -7,6 +7,7 @@
 #define RESOA_BENCH_SCALE_RUN_H
 
 #include "daemon-process.h"
+#include "kernel-memory.h"
 #include "scale-load.h"
 
 #include <chrono>
@@ -61,7 +62,9 @@ struct ScaleReport
     std::size_t closedInOrder = 0;
     double registerSeconds = 0;
     double openSeconds = 0;
-    ProcessSample baseline; //!< serverd up, no client
+    ProcessSample baseline;           //!< serverd up, no client
+    KernelSample kernelBeforeSockets; //!< at the start of "connect"
+    KernelSample kernelWithSockets;   //!< at the end of "connect"
     std::vector<PhaseFigures> phases;
     LatencySummary probe;
     LatencySummary load;

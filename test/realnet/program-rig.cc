@@ -29,6 +29,11 @@ const std::string kClientd = RESOA_CLIENTD_PATH;
 const std::string kServerd = RESOA_SERVERD_PATH;
 const std::string kPreload = RESOA_PRELOAD_PATH;
 const std::string kResoaRun = RESOA_RUN_PATH;
+#ifdef RESOA_LHP_RELAY_PATH
+const std::string kRelay = RESOA_LHP_RELAY_PATH;
+#else
+const std::string kRelay; // a test binary without the relay
+#endif
 
 std::string
 Tail(const std::string& text, std::size_t bytes = 3000)
@@ -291,6 +296,28 @@ ProgramRig::AddResoaClient(const std::vector<std::string>& clientdArgs)
     return c;
 }
 
+bool
+ProgramRig::HaveRelay()
+{
+    return IsExecutable(kRelay);
+}
+
+ProgramRig::Client&
+ProgramRig::AddRelayedResoaClient(const std::vector<std::string>& relayArgs,
+                                  const std::vector<std::string>& clientdArgs)
+{
+    m_relayArgs = relayArgs;
+    struct Reset // also when AddResoaClient throws
+    {
+        std::optional<std::vector<std::string>>& args;
+        ~Reset()
+        {
+            args.reset();
+        }
+    } reset{m_relayArgs};
+    return AddResoaClient(clientdArgs);
+}
+
 ProgramRig::Client&
 ProgramRig::StartResoaClient(const std::vector<std::string>& clientdArgs)
 {
@@ -300,7 +327,26 @@ ProgramRig::StartResoaClient(const std::vector<std::string>& clientdArgs)
     char mac[32];
     std::snprintf(mac, sizeof(mac), "02:00:00:aa:01:%02x", static_cast<unsigned>(n + 1));
     const std::string port = "s0c" + std::to_string(n + 1);
-    net.AddVeth(c->ns, "c0", server, port, mac);
+    if (m_relayArgs)
+    {
+        // The relay namespace has no address and no IPv6: its kernel sends nothing of its
+        // own onto either link, so all the relay forwards is the client's and serverd's.
+        c->relayNs = net.AddNamespace("relay" + std::to_string(n + 1));
+        net.AddVeth(c->ns, "c0", c->relayNs, "r0", mac);
+        net.AddVeth(c->relayNs, "r1", server, port);
+        std::vector<std::string> argv = {kRelay, "--interface-a", "r0", "--interface-b", "r1"};
+        argv.insert(argv.end(), m_relayArgs->begin(), m_relayArgs->end());
+        c->relay = std::make_unique<Background>(
+            c->relayNs, argv, m_dir + "/relay" + std::to_string(n + 1) + ".log");
+        if (!c->relay->WaitFor("relay up"))
+        {
+            throw std::runtime_error("resoa-lhp-relay did not start: " + c->relay->Log());
+        }
+    }
+    else
+    {
+        net.AddVeth(c->ns, "c0", server, port, mac);
+    }
     net.Ip(server, {"link", "set", port, "master", "lan0"});
     net.WaitUntilUp(server, "lan0");
     c->socket = m_dir + "/clientd" + std::to_string(n + 1) + ".sock";
@@ -419,6 +465,10 @@ ProgramRig::DaemonLogs() const
     for (const auto& c : clients)
     {
         out += "\n--- clientd " + c->ns + ":\n" + Tail(c->clientd->Log());
+        if (c->relay)
+        {
+            out += "\n--- relay " + c->relayNs + ":\n" + Tail(c->relay->Log());
+        }
     }
     return out;
 }

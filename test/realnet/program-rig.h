@@ -141,12 +141,17 @@ class ProgramRig
     /// Adds \p address (CIDR) to the server's public interface, so its kernel owns it.
     void AddPublicAddress(const std::string& cidr);
 
-    /// One ReSoA client: its namespace, clientd and the address serverd gave it.
+    /// One ReSoA client: its namespace, clientd and the address serverd gave it, and for a
+    /// relayed client (AddRelayedResoaClient) the relay's namespace and process.
     struct Client
     {
         std::string ns;
         std::string socket;
         std::string publicAddress;
+        std::string relayNs;
+        /// Declared before clientd, so it is stopped after it: clientd's goodbye to serverd
+        /// still gets through.
+        std::unique_ptr<Background> relay;
         std::unique_ptr<Background> clientd;
     };
 
@@ -157,6 +162,18 @@ class ProgramRig
      * \throws std::runtime_error with clientd's and serverd's logs if it does not register
      */
     Client& AddResoaClient(const std::vector<std::string>& clientdArgs = {});
+
+    /**
+     * As AddResoaClient, but the client's link runs through resoa-lhp-relay in a namespace
+     * of its own (`relayN`): client c0 === r0 [relay] r1 === s0cN on the server's bridge.
+     * \param relayArgs the relay's disturbance flags, e.g. {"--duplicate-percent", "10"}
+     * \throws std::runtime_error if the relay does not start or clientd does not register
+     */
+    Client& AddRelayedResoaClient(const std::vector<std::string>& relayArgs,
+                                  const std::vector<std::string>& clientdArgs = {});
+
+    /// \return whether resoa-lhp-relay is built
+    static bool HaveRelay();
 
     /// As AddResoaClient, but returns as soon as resoa-clientd runs (publicAddress empty):
     /// for a registration that is meant to be refused or slow.
@@ -213,7 +230,8 @@ class ProgramRig
 
   private:
     WorkDir m_work;
-    std::string m_dir; //!< m_work.Path()
+    std::string m_dir;                                   //!< m_work.Path()
+    std::optional<std::vector<std::string>> m_relayArgs; //!< for the next StartResoaClient
     int m_natClients = 0;
     bool m_natReady = false;
 };

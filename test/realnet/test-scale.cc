@@ -71,6 +71,10 @@ TEST(Scale, FiftyClientsWithFourSocketsEachAreServedAndEchoedByteExact)
     const long growth = sockets->end.rssKiB - r.baseline.rssKiB;
     EXPECT_LE(growth, kSanitizerMemoryFactor * (50 * 16 + 200 * 2 + 4096))
         << "serverd RSS " << r.baseline.rssKiB << " -> " << sockets->end.rssKiB << " KiB";
+    // The kernel's side is read from serverd's namespace: exactly its 200 sockets appeared
+    // there (the slab figures are system-wide, so other tests' sockets would blur them).
+    ASSERT_GE(r.kernelBeforeSockets.tcpInUse, 0) << "no TCP line in /proc/PID/net/sockstat";
+    EXPECT_EQ(r.kernelWithSockets.tcpInUse - r.kernelBeforeSockets.tcpInUse, 200);
 }
 
 } // namespace
