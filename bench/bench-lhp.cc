@@ -28,6 +28,9 @@
 #include "ns3/lhp-helper.h"
 #include "ns3/lossy-wifi-helper.h"
 #include "ns3/network-module.h"
+#include "ns3/wifi-mac-queue.h"
+#include "ns3/wifi-mac.h"
+#include "ns3/wifi-net-device.h"
 
 #include <cmath>
 #include <iomanip>
@@ -69,6 +72,7 @@ Variants()
         {"MacRetryControl", "false"},
         {"AdaptiveAcks", "false"},
         {"LossTolerantRto", "false"},
+        {"StallProbe", "false"},
         {"DeviceQueueLimit", "0"},
         {"MinRto", "20ms"},
     };
@@ -148,6 +152,63 @@ UdpGoodputMbps(const Setup& s)
     return mbps;
 }
 
+/// Time the STA's Wi-Fi MAC queue held no frame: the sender had nothing ready (window,
+/// timers or the device queue limit), so the medium was the receiver's or idle.
+class MacQueueIdle
+{
+  public:
+    explicit MacQueueIdle(Ptr<NetDevice> device)
+    {
+        Ptr<WifiMac> mac = DynamicCast<WifiNetDevice>(device)->GetMac();
+        m_queue = mac->GetTxopQueue(mac->GetQosSupported() ? AC_BE : AC_BE_NQOS);
+        for (const char* source : {"Enqueue", "Dequeue", "Drop", "Expired"})
+        {
+            m_queue->TraceConnectWithoutContext(source, MakeCallback(&MacQueueIdle::Changed, this));
+        }
+        m_emptySince = Simulator::Now();
+    }
+
+    /// Starts the measured window.
+    void Reset()
+    {
+        m_idle = Seconds(0);
+        if (m_empty)
+        {
+            m_emptySince = Simulator::Now();
+        }
+    }
+
+    Time Idle() const
+    {
+        return m_idle + (m_empty ? Simulator::Now() - m_emptySince : Seconds(0));
+    }
+
+  private:
+    void Changed(Ptr<const WifiMpdu>)
+    {
+        Simulator::ScheduleNow(&MacQueueIdle::Check, this);
+    }
+
+    void Check()
+    {
+        bool empty = m_queue->GetNPackets() == 0;
+        if (empty && !m_empty)
+        {
+            m_emptySince = Simulator::Now();
+        }
+        else if (!empty && m_empty)
+        {
+            m_idle += Simulator::Now() - m_emptySince;
+        }
+        m_empty = empty;
+    }
+
+    Ptr<WifiMacQueue> m_queue;
+    bool m_empty = true;
+    Time m_emptySince;
+    Time m_idle;
+};
+
 struct LhpFigures
 {
     double mbps = 0;
@@ -155,6 +216,7 @@ struct LhpFigures
     double retxPerFrame = 0; //!< retransmissions per first transmission
     double acksPerFrame = 0; //!< receiver's standalone acks per first transmission
     uint32_t macTx = 0;      //!< MAC transmissions LHP set on the STA at the end (0: none)
+    double queueIdle = 0;    //!< share of the window the STA's MAC queue was empty
 };
 
 LhpFigures
@@ -172,8 +234,12 @@ LhpGoodput(const Setup& s, const Variant& v)
     Ptr<LhpBulkTransfer> t =
         Create<LhpBulkTransfer>(client, server, devices.Get(0)->GetAddress(), 0, 77);
     t->Start(kStart);
+    MacQueueIdle idle(devices.Get(1));
     uint64_t atStart = 0;
-    Simulator::Schedule(Seconds(s.warmup), [&]() { atStart = t->GetResult().bytesDelivered; });
+    Simulator::Schedule(Seconds(s.warmup), [&]() {
+        atStart = t->GetResult().bytesDelivered;
+        idle.Reset();
+    });
     Simulator::Stop(Seconds(s.warmup + s.duration));
     Simulator::Run();
     LhpBulkTransfer::Result r = t->GetResult();
@@ -186,6 +252,7 @@ LhpGoodput(const Setup& s, const Variant& v)
     f.retxPerFrame = tx.retransmissions / frames;
     f.acksPerFrame = rx.acksSent / frames;
     f.macTx = client->GetAppliedMacTransmissions();
+    f.queueIdle = idle.Idle().GetSeconds() / s.duration;
     Simulator::Destroy();
     return f;
 }
@@ -257,6 +324,37 @@ ParseList(const std::string& text, double lo, double hi, const std::string& what
     return out;
 }
 
+/// Parses --extra: variants separated by '|', each "name:Attr=value,Attr=value".
+std::vector<Variant>
+ParseExtra(const std::string& text)
+{
+    std::vector<Variant> out;
+    std::stringstream variants(text);
+    std::string item;
+    while (std::getline(variants, item, '|'))
+    {
+        std::size_t colon = item.find(':');
+        if (colon == 0 || colon == std::string::npos)
+        {
+            throw std::invalid_argument("variant '" + item + "' is not name:Attr=value,...");
+        }
+        Variant v{item.substr(0, colon), {}};
+        std::stringstream switches(item.substr(colon + 1));
+        std::string sw;
+        while (std::getline(switches, sw, ','))
+        {
+            std::size_t eq = sw.find('=');
+            if (eq == 0 || eq == std::string::npos || eq + 1 == sw.size())
+            {
+                throw std::invalid_argument("switch '" + sw + "' is not Attr=value");
+            }
+            v.switches.emplace_back(sw.substr(0, eq), sw.substr(eq + 1));
+        }
+        out.push_back(v);
+    }
+    return out;
+}
+
 } // namespace
 
 int
@@ -266,6 +364,7 @@ main(int argc, char* argv[])
     std::string limitRetries = "1,2,4,7";
     uint32_t runs = 5;
     std::string only;
+    std::string extra;
     bool verbose = false;
     Setup s;
     CommandLine cmd(__FILE__);
@@ -277,13 +376,22 @@ main(int argc, char* argv[])
     cmd.AddValue("duration", "measured seconds per run (after the warm-up)", s.duration);
     cmd.AddValue("warmup", "seconds before the measured window", s.warmup);
     cmd.AddValue("seed", "RngSeedManager seed", s.seed);
-    cmd.AddValue("only", "run only the LHP variant whose name starts with this", only);
+    cmd.AddValue("only", "run only the LHP variants whose names start with one of these (comma-separated)", only);
+    cmd.AddValue("extra",
+                 "more LHP variants, '|'-separated, each name:Attr=value,Attr=value (LhpProtocol "
+                 "attributes), e.g. gap4:GapAckEveryFrames=4",
+                 extra);
     cmd.AddValue("verbose", "print every run", verbose);
     cmd.Parse(argc, argv);
     std::vector<double> levels;
     std::vector<double> retryList;
+    std::vector<Variant> all = Variants();
     try
     {
+        for (const Variant& v : ParseExtra(extra))
+        {
+            all.push_back(v);
+        }
         levels = ParseList(losses, 0, 1, "loss");
         retryList = ParseList(limitRetries, 1, 64, "MAC transmission limit");
     }
@@ -298,9 +406,16 @@ main(int argc, char* argv[])
         return 2;
     }
     std::vector<Variant> variants;
-    for (const Variant& v : Variants())
+    for (const Variant& v : all)
     {
-        if (v.name.rfind(only, 0) == 0)
+        std::stringstream prefixes(only);
+        std::string prefix;
+        bool wanted = only.empty();
+        while (!wanted && std::getline(prefixes, prefix, ','))
+        {
+            wanted = v.name.rfind(prefix, 0) == 0;
+        }
+        if (wanted)
         {
             variants.push_back(v);
         }
@@ -362,7 +477,7 @@ main(int argc, char* argv[])
         std::cout << "  " << std::left << std::setw(24) << "LHP variant" << std::right
                   << std::setw(16) << "Mbit/s" << std::setw(16) << "/ limit" << std::setw(16)
                   << "/ UDP same tx" << std::setw(10) << "retx/fr" << std::setw(10) << "acks/fr"
-                  << std::setw(8) << "MAC tx"
+                  << std::setw(8) << "MAC tx" << std::setw(8) << "idle"
                   << "  intact\n";
         for (const Variant& v : variants)
         {
@@ -372,6 +487,7 @@ main(int argc, char* argv[])
             std::vector<double> retx;
             std::vector<double> acks;
             std::vector<double> macTx;
+            std::vector<double> queueIdle;
             bool intact = true;
             for (uint32_t r = 1; r <= runs; ++r)
             {
@@ -388,6 +504,7 @@ main(int argc, char* argv[])
                 retx.push_back(f.retxPerFrame);
                 acks.push_back(f.acksPerFrame);
                 macTx.push_back(f.macTx == 0 ? s.macRetries : f.macTx);
+                queueIdle.push_back(f.queueIdle);
                 intact = intact && f.intact;
             }
             std::cout << "  " << std::left << std::setw(24) << v.name << std::right << std::setw(16)
@@ -395,7 +512,8 @@ main(int argc, char* argv[])
                       << std::setw(16) << Show(Summarise(toUdp)) << std::fixed
                       << std::setprecision(3) << std::setw(10) << Summarise(retx).mean
                       << std::setw(10) << Summarise(acks).mean << std::setprecision(1)
-                      << std::setw(8) << Summarise(macTx).mean << "  " << (intact ? "yes" : "NO")
+                      << std::setw(8) << Summarise(macTx).mean << std::setprecision(3)
+                      << std::setw(8) << Summarise(queueIdle).mean << "  " << (intact ? "yes" : "NO")
                       << "\n";
         }
     }

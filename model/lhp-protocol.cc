@@ -124,6 +124,21 @@ LhpProtocol::GetTypeId()
                           MakeBooleanAccessor(&LhpProtocol::SetLossTolerantRto,
                                               &LhpProtocol::GetLossTolerantRto),
                           MakeBooleanChecker())
+            .AddAttribute("StallProbe",
+                          "When the reliable window is full and no retransmission waits, "
+                          "resend the lowest unacked frame once its latest transmission is one "
+                          "SRTT old (at most one probe per frame heard from the peer), instead "
+                          "of idling until an ack or the RTO. Off: idle.",
+                          BooleanValue(d.stallProbe),
+                          MakeBooleanAccessor(&LhpProtocol::SetStallProbe,
+                                              &LhpProtocol::GetStallProbe),
+                          MakeBooleanChecker())
+            .AddAttribute("StallProbesUnanswered",
+                          "Stall probes that may go in a row while the peer says nothing.",
+                          UintegerValue(d.stallProbesUnanswered),
+                          MakeUintegerAccessor(&LhpProtocol::SetStallProbesUnanswered,
+                                               &LhpProtocol::GetStallProbesUnanswered),
+                          MakeUintegerChecker<uint32_t>(1, 64))
             .AddAttribute("MacRetryControl",
                           "LHP decides how often the MAC transmits a frame: from the measured "
                           "loss of its data, the fewest MAC transmissions that leave at most "
@@ -369,6 +384,10 @@ void LhpProtocol::SetGapAckEveryFrames(uint32_t v) { m_config.link.gapAckEveryFr
 uint32_t LhpProtocol::GetGapAckEveryFrames() const { return m_config.link.gapAckEveryFrames; }
 void LhpProtocol::SetLossTolerantRto(bool v) { m_config.link.lossTolerantRto = v; ApplyConfig(); }
 bool LhpProtocol::GetLossTolerantRto() const { return m_config.link.lossTolerantRto; }
+void LhpProtocol::SetStallProbe(bool v) { m_config.link.stallProbe = v; ApplyConfig(); }
+bool LhpProtocol::GetStallProbe() const { return m_config.link.stallProbe; }
+void LhpProtocol::SetStallProbesUnanswered(uint32_t v) { m_config.link.stallProbesUnanswered = v; ApplyConfig(); }
+uint32_t LhpProtocol::GetStallProbesUnanswered() const { return m_config.link.stallProbesUnanswered; }
 void LhpProtocol::SetMacRetryControl(bool v) { m_config.link.macRetryControl = v; ApplyConfig(); }
 bool LhpProtocol::GetMacRetryControl() const { return m_config.link.macRetryControl; }
 void LhpProtocol::SetMacTransmissionsMax(uint32_t v) { m_config.link.macTransmissionsMax = v; ApplyConfig(); }

@@ -205,6 +205,10 @@ class LhpProtocol : public Object
     uint32_t GetGapAckEveryFrames() const;
     void SetLossTolerantRto(bool v);
     bool GetLossTolerantRto() const;
+    void SetStallProbe(bool v);
+    bool GetStallProbe() const;
+    void SetStallProbesUnanswered(uint32_t v);
+    uint32_t GetStallProbesUnanswered() const;
     void SetMacRetryControl(bool v);
     bool GetMacRetryControl() const;
     void SetMacTransmissionsMax(uint32_t v);

@@ -80,6 +80,7 @@ AddLhpStats(LhpStats& sum, const LhpStats& s)
     sum.badFrames += s.badFrames;
     sum.sdusDelivered += s.sdusDelivered;
     sum.forgedCloses += s.forgedCloses;
+    sum.stallProbes += s.stallProbes;
 }
 
 const char*

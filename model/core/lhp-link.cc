@@ -521,6 +521,10 @@ LhpLink::ApplyAck(std::size_t ch, const LhpFrame& f, TimePoint now)
         m_rtt.AddSample(*r.rttSample);
     }
     NoteOutcome(false, r.newlyAcked);
+    if (r.newlyAcked > 0)
+    {
+        m_stallProbeDue = false; // the window moved: a new stall sets its own deadline
+    }
     if (!r.lost.empty())
     {
         m_lastLossEvidence = now; // a hole below acked frames
@@ -799,6 +803,21 @@ LhpLink::SemiReliableDeadline() const
 }
 
 bool
+LhpLink::StallProbeAllowed() const
+{
+    return m_config.stallProbe && (m_stats.stallProbes == 0 || m_lastReceived > m_lastStallProbe ||
+                                   m_probesUnanswered < m_config.stallProbesUnanswered);
+}
+
+Duration
+LhpLink::StallProbeAge() const
+{
+    // Floored: an SRTT near 0 (a pipe without delay) would probe at every poll.
+    std::optional<Duration> srtt = m_rtt.GetSrtt();
+    return std::max(srtt ? *srtt + m_rtt.GetRttVar() : m_rtt.GetRto(), m_config.minRto / 4);
+}
+
+bool
 LhpLink::ForwardReady() const
 {
     const LhpSendWindow& tx = m_send[kSemiReliable];
@@ -828,6 +847,12 @@ LhpLink::NextDeadline() const
     {
         Earliest(best, m_recv[ch].AckDeadline());
         Earliest(best, m_send[ch].RtoDeadline(rto));
+    }
+    // Once due, the probe waits for the driver's next poll; a deadline in the past would
+    // only make a busy driver spin.
+    if (!m_stallProbeDue && StallProbeAllowed() && m_lastLossEvidence)
+    {
+        Earliest(best, m_send[kReliable].StallProbeDue(StallProbeAge()));
     }
     const LhpSendWindow& semi = m_send[kSemiReliable];
     std::optional<TimePoint> oldest = semi.OldestFirstSent();
@@ -889,6 +914,11 @@ LhpLink::HandleDeadline(TimePoint now)
     if (m_state == LhpState::Dead)
     {
         return;
+    }
+    if (StallProbeAllowed())
+    {
+        std::optional<TimePoint> probe = m_send[kReliable].StallProbeDue(StallProbeAge());
+        m_stallProbeDue = m_stallProbeDue || (probe && *probe <= now);
     }
     LhpSendWindow& semi = m_send[kSemiReliable];
     const Duration deadline = SemiReliableDeadline();
@@ -1044,6 +1074,18 @@ LhpLink::PollData(std::size_t ch, TimePoint now, std::vector<std::uint8_t>& out)
     }
     std::optional<std::uint32_t> seq = tx.PopRetransmission();
     bool retransmission = seq.has_value();
+    if (!seq && ch == kReliable && StallProbeAllowed() && RecentLossEvidence(now))
+    {
+        seq = tx.StallProbe(now, StallProbeAge());
+        if (seq)
+        {
+            retransmission = true;
+            m_stallProbeDue = false;
+            m_probesUnanswered = m_lastReceived > m_lastStallProbe ? 1 : m_probesUnanswered + 1;
+            m_lastStallProbe = now;
+            m_stats.stallProbes++;
+        }
+    }
     if (!seq)
     {
         if (!tx.CanSendNew())

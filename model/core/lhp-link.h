@@ -61,6 +61,18 @@ struct LhpConfig
     /// for seconds. Outages are LHP's keepalive's business.
     /// Off: every timed-out flight doubles it up to maxRto, as before.
     bool lossTolerantRto = true;
+    /// Probes a stalled window. When nothing new may go (window or SACK reach full, or the
+    /// peer's window) and no retransmission waits, a reliable sender would idle until an ack
+    /// or its RTO: at heavy loss a retransmission lost with fewer than three frames behind it
+    /// can only time out (fast retransmit needs three later frames acked), and the window
+    /// stays full meanwhile. On: the sender resends its lowest unacked frame once that frame's
+    /// latest transmission is one SRTT old (the RTO before a sample). A probe of a frame that
+    /// did arrive is a duplicate, which the receiver acks at once, so either way the window
+    /// learns. At most one probe per frame heard from the peer since the last probe: a silent
+    /// peer (an outage) gets one, and the RTO and keepalive do the rest. Off: idle.
+    bool stallProbe = true;
+    /// Stall probes that may go in a row while the peer says nothing (see stallProbe).
+    std::uint32_t stallProbesUnanswered = 8;
     /// Send a standalone ack after this many new frames. On 802.11 every ack is a frame of
     /// its own paying for channel access; 8 keeps LHP near the UDP limit on a clean link
     /// (measured: 2 -> 0.87, 8 -> 0.99 of saturated UDP; ./resoa bench lhp).
@@ -172,6 +184,9 @@ struct LhpStats
     std::uint64_t semiReliableSkipped = 0;
     std::uint64_t badFrames = 0; //!< failed to decode or belonged to another connection
     std::uint64_t sdusDelivered = 0;
+    /// Reliable frames resent to probe a stalled window (see LhpConfig::stallProbe; also
+    /// counted in retransmissions).
+    std::uint64_t stallProbes = 0;
     /// Close requests without this end's nonce as their token: dropped, never acted on (also
     /// counted in badFrames).
     std::uint64_t forgedCloses = 0;
@@ -361,6 +376,10 @@ class LhpLink
     bool IsLive() const;
     TimePoint KeepaliveDue() const;
     bool ForwardReady() const;
+    /// Whether a stall probe may go: stallProbe on, and a frame heard since the last probe.
+    bool StallProbeAllowed() const;
+    /// Latest-transmission age after which a stalled frame is probed (SRTT, else the RTO).
+    Duration StallProbeAge() const;
     /// Age at which an unacked datagram is given up now (0 = never; see adaptiveDeadline).
     Duration SemiReliableDeadline() const;
 
@@ -413,6 +432,11 @@ class LhpLink
     // Semi-reliable Forward in flight.
     std::optional<std::uint32_t> m_forwardSeq;
     TimePoint m_forwardDue{0};
+
+    // Stall probes (stallProbe).
+    TimePoint m_lastStallProbe{0};
+    bool m_stallProbeDue = false; //!< its deadline passed; the next poll may send it
+    std::uint32_t m_probesUnanswered = 0; //!< stall probes since the peer was last heard
 
     // The last shown loss (a SACK hole, or a timed-out frame overtaken by a later one).
     std::optional<TimePoint> m_lastLossEvidence;

@@ -391,6 +391,73 @@ LhpSendWindow::Drop(std::uint32_t seq)
     Tidy();
 }
 
+bool
+LhpSendWindow::Stalled() const
+{
+    // SDUs wait: an application that has nothing more to send is not stalled, and probing
+    // its last frames would only race the receiver's delayed ack.
+    return !m_frames.empty() && !m_queue.empty() && m_retransmit.empty() && !CanSendNew();
+}
+
+bool
+LhpSendWindow::OnlyRepairsOutstanding() const
+{
+    if (!Stalled())
+    {
+        return false;
+    }
+    // Every frame still unacked has been retransmitted or was overtaken (a frame sent after
+    // it has been acked): each is known or likely lost, and the peer's acks flow, so only
+    // repairs are outstanding (a lossy link). Frames sent once and not overtaken are in
+    // flight or their acks are late (a busy medium), where a probe would only add to the
+    // contention.
+    const std::uint64_t newestAcked = NewestAckedSerial();
+    for (const LhpSentFrame& f : m_frames)
+    {
+        if (!f.acked && !f.dropped && f.transmissions < 2 && f.txSerial > newestAcked)
+        {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::optional<std::uint32_t>
+LhpSendWindow::StallProbe(TimePoint now, Duration age) const
+{
+    if (!OnlyRepairsOutstanding())
+    {
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < m_frames.size(); ++i)
+    {
+        const LhpSentFrame& f = m_frames[i];
+        if (!f.acked && !f.dropped && f.lastSent + age <= now)
+        {
+            return m_base + static_cast<std::uint32_t>(i);
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<LhpSendWindow::TimePoint>
+LhpSendWindow::StallProbeDue(Duration age) const
+{
+    if (!OnlyRepairsOutstanding())
+    {
+        return std::nullopt;
+    }
+    std::optional<TimePoint> due;
+    for (const LhpSentFrame& f : m_frames)
+    {
+        if (!f.acked && !f.dropped && (!due || f.lastSent + age < *due))
+        {
+            due = f.lastSent + age;
+        }
+    }
+    return due;
+}
+
 std::optional<LhpSendWindow::TimePoint>
 LhpSendWindow::OldestFirstSent() const
 {

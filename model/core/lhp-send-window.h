@@ -123,6 +123,18 @@ class LhpSendWindow
                                               Duration rto,
                                               std::uint64_t& maxSerial);
 
+    /// Stalled: frames are in flight, SDUs wait, none may go (window, SACK reach or the
+    /// peer's window) and no retransmission waits: the sender idles until an ack or a timer.
+    bool Stalled() const;
+    /// Stalled(), and every frame neither acked nor dropped has been sent more than once or
+    /// overtaken (a frame sent after it has been acked).
+    bool OnlyRepairsOutstanding() const;
+    /// While OnlyRepairsOutstanding(): the lowest frame neither acked nor dropped whose
+    /// latest transmission is at least `age` old at `now` (see LhpConfig::stallProbe).
+    std::optional<std::uint32_t> StallProbe(TimePoint now, Duration age) const;
+    /// While OnlyRepairsOutstanding(): when the first frame becomes a StallProbe candidate.
+    std::optional<TimePoint> StallProbeDue(Duration age) const;
+
     /// Semi-reliable: gives up `seq` (no-op if acked or already dropped).
     void Drop(std::uint32_t seq);
     /// First transmission time of the oldest frame still outstanding.

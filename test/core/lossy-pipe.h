@@ -91,6 +91,12 @@ class LossyPipe
         m_blackhole[from] = on;
     }
 
+    /// Adds `extra` to the one-way delay of every frame `from` sends from now on.
+    void SetExtraDelay(int from, Duration extra)
+    {
+        m_extraDelay[from] = extra;
+    }
+
     /// Changes the loss probability from now on.
     void SetLoss(double loss)
     {
@@ -339,7 +345,7 @@ class LossyPipe
         int copies = Chance(m_params.duplicate) ? 2 : 1;
         for (int i = 0; i < copies; ++i)
         {
-            TimePoint arrival = m_busyUntil[from] + m_params.delay + ExtraDelay();
+            TimePoint arrival = m_busyUntil[from] + m_params.delay + m_extraDelay[from] + ExtraDelay();
             m_inFlight.push(InFlight{arrival, m_order++, 1 - from, bytes});
         }
     }
@@ -365,6 +371,7 @@ class LossyPipe
     TimePoint m_now{0};
     std::array<TimePoint, 2> m_busyUntil{};
     std::array<bool, 2> m_blackhole{};
+    std::array<Duration, 2> m_extraDelay{};
     std::priority_queue<InFlight, std::vector<InFlight>, std::greater<InFlight>> m_inFlight;
     std::uint64_t m_order = 0;
     std::size_t m_sameTime = 0;

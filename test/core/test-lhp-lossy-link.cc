@@ -5,6 +5,8 @@
  * switch, and each test runs it on and off, so it fails if the mechanism stops working:
  *  - lossTolerantRto: a random loss does not double the RTO, an outage doubles it twice;
  *  - minRto: a stalled window whose retransmission was lost recovers within a few ms;
+ *  - stallProbe: such a window is probed after one SRTT, and a silent peer gets only
+ *    stallProbesUnanswered probes;
  *  - adaptiveAcks: fewer ack frames at 30 % loss, data still intact;
  *  - macRetryControl: the advised MAC transmission count for a given per-attempt loss.
  */
@@ -99,6 +101,27 @@ TEST(LhpLossTolerantRto, OffEveryTimeoutDoublesTheRto)
     EXPECT_GE(after, before + before / 2);
 }
 
+/// After Warm: frame `hole` (the next to go) is lost once below three that arrive (a SACK
+/// hole), so the link has shown that it loses frames. Sends four frames.
+void
+ShowALoss(Harness& h, std::uint32_t hole)
+{
+    const std::size_t delivered = h.eb.reliable.size();
+    h.pipe.SetDropFilter( // by value: the filter outlives this call
+        [&h, hole](int from, const LhpFrame& f)
+        {
+            return from == 0 && f.type == LhpFrameType::Data && f.seq == hole &&
+                   h.pipe.DataSends(0, LhpChannel::Reliable, hole) == 1;
+        });
+    for (std::uint8_t i = 0; i < 4; ++i)
+    {
+        EXPECT_TRUE(h.a.Send(LhpChannel::Reliable, {i}, h.pipe.Now()));
+    }
+    EXPECT_TRUE(h.RunUntil([&] { return h.eb.reliable.size() == delivered + 4; }, 1s));
+    EXPECT_EQ(h.pipe.DataSends(0, LhpChannel::Reliable, hole), 2u);
+    h.RunFor(10ms);
+}
+
 /// RTO after `timeouts` timeouts of one frame in a blackhole (nothing overtakes it), and in
 /// `before` the RTO before them. `shownLossy`: just before the blackhole, one frame is lost
 /// below three that arrive (a SACK hole), so the link has shown that it loses frames.
@@ -112,20 +135,7 @@ RtoAfterTimeouts(bool lossTolerant, bool shownLossy, std::uint32_t timeouts, Dur
     std::uint32_t seq = c.initialSeq + 20;
     if (shownLossy)
     {
-        const std::uint32_t hole = seq;
-        h.pipe.SetDropFilter( // by value: the filter outlives this block
-            [&h, hole](int from, const LhpFrame& f)
-            {
-                return from == 0 && f.type == LhpFrameType::Data && f.seq == hole &&
-                       h.pipe.DataSends(0, LhpChannel::Reliable, hole) == 1;
-            });
-        for (std::uint8_t i = 0; i < 4; ++i)
-        {
-            EXPECT_TRUE(h.a.Send(LhpChannel::Reliable, {i}, h.pipe.Now()));
-        }
-        EXPECT_TRUE(h.RunUntil([&] { return h.eb.reliable.size() == 24; }, 1s));
-        EXPECT_EQ(h.pipe.DataSends(0, LhpChannel::Reliable, hole), 2u);
-        h.RunFor(10ms);
+        ShowALoss(h, seq);
         seq += 4;
     }
     before = h.a.GetRto();
@@ -195,6 +205,7 @@ TEST(LhpMinRto, StalledWindowRecoversWithinAFewMilliseconds)
 {
     LhpConfig c;
     c.window = 4;
+    c.stallProbe = false; // the timer's repair, not the probe's
     Harness h(Clean(1ms, 100e6), c);
     Warm(h);
     const std::uint32_t hole = c.initialSeq + 20;
@@ -221,6 +232,140 @@ TEST(LhpMinRto, StalledWindowRecoversWithinAFewMilliseconds)
     ASSERT_EQ(sends.size(), 3u);
     EXPECT_LE(sends[2] - sends[1], 10ms);
     EXPECT_EQ(LhpConfig{}.minRto, 5ms);
+}
+
+/// A window of 4 stalls on a hole whose first two transmissions are lost (the second with
+/// too few frames behind it for a fast retransmit). Returns the time from the hole's second
+/// transmission to its third, and the sender's stall probes in `probes`.
+Duration
+StalledHoleRepairTime(bool stallProbe, std::uint64_t& probes)
+{
+    LhpConfig c;
+    c.window = 4;
+    c.minRto = 20ms; // the timer's repair is clearly later than one SRTT (about 2 ms)
+    c.stallProbe = stallProbe;
+    Harness h(Clean(1ms, 100e6), c);
+    Warm(h);
+    if (::testing::Test::HasFatalFailure())
+    {
+        return Duration{0};
+    }
+    const std::uint32_t hole = c.initialSeq + 20;
+    h.pipe.SetDropFilter(
+        [&](int from, const LhpFrame& f)
+        {
+            return from == 0 && f.type == LhpFrameType::Data && f.seq == hole &&
+                   h.pipe.DataSends(0, LhpChannel::Reliable, hole) <= 2;
+        });
+    std::vector<TimePoint> sends;
+    h.pipe.SetTap(
+        [&](int from, const LhpFrame& f, TimePoint at)
+        {
+            if (from == 0 && f.type == LhpFrameType::Data && f.seq == hole)
+            {
+                sends.push_back(at);
+            }
+        });
+    Source ab{MakeIndexedSdus(7, 8, 100, 100)};
+    EXPECT_TRUE(h.RunUntil(
+        [&]
+        {
+            ab.Feed(h.a, LhpChannel::Reliable, h.pipe.Now());
+            return h.eb.reliable.size() == 20 + ab.sdus.size();
+        },
+        2s));
+    std::vector<std::vector<std::uint8_t>> tail(h.eb.reliable.begin() + 20, h.eb.reliable.end());
+    EXPECT_TRUE(SameSdus(ab.sdus, tail));
+    probes = h.a.GetStats().stallProbes;
+    EXPECT_GE(sends.size(), 3u);
+    return sends.size() >= 3 ? sends[2] - sends[1] : Duration{0};
+}
+
+TEST(LhpStallProbe, AStalledWindowIsProbedBeforeItsRto)
+{
+    EXPECT_TRUE(LhpConfig{}.stallProbe);
+    std::uint64_t probesOn = 0;
+    std::uint64_t probesOff = 0;
+    const Duration on = StalledHoleRepairTime(true, probesOn);
+    const Duration off = StalledHoleRepairTime(false, probesOff);
+    // On: SRTT + RTTVAR (about 5 ms on this pipe) after the lost retransmission; off: the
+    // 20 ms RTO.
+    EXPECT_LE(on, 10ms);
+    EXPECT_GE(off, 20ms);
+    EXPECT_GE(probesOn, 1u);
+    EXPECT_EQ(probesOff, 0u);
+}
+
+/// A window of 4 stalls on a hole, and from the hole's fast retransmission on the peer hears
+/// nothing (every frame to it is lost). Returns the hole's transmissions in the next 35 ms
+/// (probes go every 10 ms, the minRto / 4 floor; the RTO, 40 ms, restarts at each), and the
+/// sender's stall probes in `probes`.
+std::uint32_t
+HoleSendsToASilentPeer(std::uint32_t unanswered, std::uint64_t& probes)
+{
+    LhpConfig c;
+    c.window = 4;
+    c.minRto = 40ms;
+    c.stallProbesUnanswered = unanswered;
+    Harness h(Clean(1ms, 100e6), c);
+    Warm(h);
+    if (::testing::Test::HasFatalFailure())
+    {
+        return 0;
+    }
+    const std::uint32_t hole = c.initialSeq + 20;
+    bool silent = false;
+    h.pipe.SetDropFilter(
+        [&](int from, const LhpFrame& f)
+        {
+            if (from == 0 && f.type == LhpFrameType::Data && f.seq == hole)
+            {
+                silent = silent || h.pipe.DataSends(0, LhpChannel::Reliable, hole) >= 2;
+                return true;
+            }
+            return from == 0 && silent;
+        });
+    for (int i = 0; i < 8; ++i)
+    {
+        EXPECT_TRUE(h.a.Send(LhpChannel::Reliable, {5}, h.pipe.Now()));
+    }
+    EXPECT_TRUE(h.RunUntil([&] { return silent; }, 1s));
+    h.RunFor(35ms);
+    probes = h.a.GetStats().stallProbes;
+    return h.pipe.DataSends(0, LhpChannel::Reliable, hole);
+}
+
+TEST(LhpStallProbe, ASilentPeerGetsOnlyStallProbesUnansweredProbes)
+{
+    std::uint64_t probes = 0;
+    // The first transmission, the fast retransmission, then the probes up to the cap.
+    EXPECT_EQ(HoleSendsToASilentPeer(1, probes), 2u + 1u);
+    EXPECT_EQ(probes, 1u);
+    EXPECT_EQ(HoleSendsToASilentPeer(3, probes), 2u + 3u);
+    EXPECT_EQ(probes, 3u);
+}
+
+/// A window of 4 whose frames' acks are all late (the peer's acks are held back 30 ms):
+/// nothing is lost, so nothing is probed, though the window stays full longer than an SRTT.
+TEST(LhpStallProbe, LateAcksAreNotProbed)
+{
+    LhpConfig c;
+    c.window = 4;
+    c.minRto = 100ms;
+    Harness h(Clean(1ms, 100e6), c);
+    Warm(h);
+    ShowALoss(h, c.initialSeq + 20); // a loss shown: only lateness keeps the probe back
+    h.pipe.SetExtraDelay(1, 30ms);
+    Source ab{MakeIndexedSdus(9, 12, 100, 100)};
+    ASSERT_TRUE(h.RunUntil(
+        [&]
+        {
+            ab.Feed(h.a, LhpChannel::Reliable, h.pipe.Now());
+            return h.eb.reliable.size() == 24 + ab.sdus.size();
+        },
+        2s));
+    EXPECT_EQ(h.a.GetStats().stallProbes, 0u);
+    EXPECT_EQ(h.a.GetStats().retransmissions, 1u); // ShowALoss's
 }
 
 // ---------------------------------------------------------------------------------------------
