@@ -236,10 +236,12 @@ LhpGoodput(const Setup& s, const Variant& v)
     t->Start(kStart);
     MacQueueIdle idle(devices.Get(1));
     uint64_t atStart = 0;
-    Simulator::Schedule(Seconds(s.warmup), [&]() {
-        atStart = t->GetResult().bytesDelivered;
-        idle.Reset();
-    });
+    Simulator::Schedule(Seconds(s.warmup),
+                        [&]()
+                        {
+                            atStart = t->GetResult().bytesDelivered;
+                            idle.Reset();
+                        });
     Simulator::Stop(Seconds(s.warmup + s.duration));
     Simulator::Run();
     LhpBulkTransfer::Result r = t->GetResult();
@@ -376,7 +378,9 @@ main(int argc, char* argv[])
     cmd.AddValue("duration", "measured seconds per run (after the warm-up)", s.duration);
     cmd.AddValue("warmup", "seconds before the measured window", s.warmup);
     cmd.AddValue("seed", "RngSeedManager seed", s.seed);
-    cmd.AddValue("only", "run only the LHP variants whose names start with one of these (comma-separated)", only);
+    cmd.AddValue("only",
+                 "run only the LHP variants whose names start with one of these (comma-separated)",
+                 only);
     cmd.AddValue("extra",
                  "more LHP variants, '|'-separated, each name:Attr=value,Attr=value (LhpProtocol "
                  "attributes), e.g. gap4:GapAckEveryFrames=4",
@@ -513,8 +517,8 @@ main(int argc, char* argv[])
                       << std::setprecision(3) << std::setw(10) << Summarise(retx).mean
                       << std::setw(10) << Summarise(acks).mean << std::setprecision(1)
                       << std::setw(8) << Summarise(macTx).mean << std::setprecision(3)
-                      << std::setw(8) << Summarise(queueIdle).mean << "  " << (intact ? "yes" : "NO")
-                      << "\n";
+                      << std::setw(8) << Summarise(queueIdle).mean << "  "
+                      << (intact ? "yes" : "NO") << "\n";
         }
     }
     return 0;

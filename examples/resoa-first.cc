@@ -194,6 +194,7 @@ main(int argc, char* argv[])
     const double seconds = (rec.lastRx - start).GetSeconds();
     const double goodput = delivered > 0 && seconds > 0 ? delivered * 8.0 / seconds / 1e6 : 0;
     const resoa::LhpStats lhp = client->GetLhp()->GetTotalStats();
+    const resoa::LhpStats ap = server->GetLhps().front()->GetTotalStats();
 
     std::cout << std::fixed << std::setprecision(3);
     std::cout << "STA IP stack              "
@@ -211,7 +212,13 @@ main(int argc, char* argv[])
               << start.GetSeconds() << " s)\n"
               << "goodput                   " << goodput << " Mbit/s\n"
               << "LHP data frames (STA)     " << lhp.dataFramesSent << "\n"
-              << "LHP retransmissions (STA) " << lhp.retransmissions << "\n"
+              << "LHP retransmissions (STA) " << lhp.retransmissions << " (stall probes "
+              << lhp.stallProbes << ")\n"
+              << "LHP payload per frame     "
+              << (lhp.dataFramesSent > 0 ? delivered / lhp.dataFramesSent : 0) << " bytes\n"
+              << "LHP acks (STA / AP)       " << lhp.acksSent << " / " << ap.acksSent << "\n"
+              << "LHP data frames (AP)      " << ap.dataFramesSent << " (retransmitted "
+              << ap.retransmissions << ")\n"
               << "server sessions           " << server->GetSessionCount() << "\n";
     Simulator::Destroy();
     return intact ? 0 : 1;

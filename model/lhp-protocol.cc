@@ -124,15 +124,17 @@ LhpProtocol::GetTypeId()
                           MakeBooleanAccessor(&LhpProtocol::SetLossTolerantRto,
                                               &LhpProtocol::GetLossTolerantRto),
                           MakeBooleanChecker())
-            .AddAttribute("StallProbe",
-                          "When the reliable window is full and no retransmission waits, "
-                          "resend the lowest unacked frame once its latest transmission is one "
-                          "SRTT old (at most one probe per frame heard from the peer), instead "
-                          "of idling until an ack or the RTO. Off: idle.",
-                          BooleanValue(d.stallProbe),
-                          MakeBooleanAccessor(&LhpProtocol::SetStallProbe,
-                                              &LhpProtocol::GetStallProbe),
-                          MakeBooleanChecker())
+            .AddAttribute(
+                "StallProbe",
+                "When the reliable window is full, SDUs wait, and every unacked frame "
+                "has been retransmitted or overtaken (known or likely lost), resend the "
+                "lowest unacked frame once its latest transmission is SRTT + RTTVAR old "
+                "(at least MinRto / 4), instead of idling until the RTO. Only on a link "
+                "that has shown loss in the last 500 ms; at most StallProbesUnanswered "
+                "in a row while the peer is silent. Off: idle until an ack or the RTO.",
+                BooleanValue(d.stallProbe),
+                MakeBooleanAccessor(&LhpProtocol::SetStallProbe, &LhpProtocol::GetStallProbe),
+                MakeBooleanChecker())
             .AddAttribute("StallProbesUnanswered",
                           "Stall probes that may go in a row while the peer says nothing.",
                           UintegerValue(d.stallProbesUnanswered),

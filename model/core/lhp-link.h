@@ -62,16 +62,24 @@ struct LhpConfig
     /// Off: every timed-out flight doubles it up to maxRto, as before.
     bool lossTolerantRto = true;
     /// Probes a stalled window. When nothing new may go (window or SACK reach full, or the
-    /// peer's window) and no retransmission waits, a reliable sender would idle until an ack
-    /// or its RTO: at heavy loss a retransmission lost with fewer than three frames behind it
-    /// can only time out (fast retransmit needs three later frames acked), and the window
-    /// stays full meanwhile. On: the sender resends its lowest unacked frame once that frame's
-    /// latest transmission is one SRTT old (the RTO before a sample). A probe of a frame that
-    /// did arrive is a duplicate, which the receiver acks at once, so either way the window
-    /// learns. At most one probe per frame heard from the peer since the last probe: a silent
-    /// peer (an outage) gets one, and the RTO and keepalive do the rest. Off: idle.
+    /// peer's window) while SDUs wait and no retransmission is queued, a reliable sender
+    /// idles until an ack or its RTO: at heavy loss a retransmission lost with fewer than
+    /// three frames behind it can only time out (fast retransmit needs three later frames
+    /// acked), and the window stays full meanwhile (measured at 30 % loss, one MAC
+    /// transmission: the STA's MAC queue empty 10.7 % of the time, always with a full
+    /// window). On: the sender resends its lowest unacked frame once that frame's latest
+    /// transmission is SRTT + RTTVAR old (at least minRto / 4), if every unacked frame has
+    /// been retransmitted or overtaken (a frame sent after it has been acked: known or likely
+    /// lost) and the link has shown loss within 500 ms. A window of frames sent once and not
+    /// overtaken is waiting for late acks (a busy medium: 100 stations lost 27 % to probes
+    /// there), and is left alone. A probe of a frame that did arrive is a duplicate, which the
+    /// receiver acks at once, so either way the window learns. At most
+    /// stallProbesUnanswered probes go in a row while the peer says nothing (an outage is
+    /// the RTO's and the keepalive's business). Off: idle.
     bool stallProbe = true;
     /// Stall probes that may go in a row while the peer says nothing (see stallProbe).
+    /// Measured (30 % loss, LHP alone, the probe's first form): 1 -> 0.86, 4 -> 0.89, 8 ->
+    /// 0.90 of the limit.
     std::uint32_t stallProbesUnanswered = 8;
     /// Send a standalone ack after this many new frames. On 802.11 every ack is a frame of
     /// its own paying for channel access; 8 keeps LHP near the UDP limit on a clean link
@@ -435,7 +443,7 @@ class LhpLink
 
     // Stall probes (stallProbe).
     TimePoint m_lastStallProbe{0};
-    bool m_stallProbeDue = false; //!< its deadline passed; the next poll may send it
+    bool m_stallProbeDue = false;         //!< its deadline passed; the next poll may send it
     std::uint32_t m_probesUnanswered = 0; //!< stall probes since the peer was last heard
 
     // The last shown loss (a SACK hole, or a timed-out frame overtaken by a later one).

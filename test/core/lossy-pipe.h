@@ -345,7 +345,8 @@ class LossyPipe
         int copies = Chance(m_params.duplicate) ? 2 : 1;
         for (int i = 0; i < copies; ++i)
         {
-            TimePoint arrival = m_busyUntil[from] + m_params.delay + m_extraDelay[from] + ExtraDelay();
+            TimePoint arrival =
+                m_busyUntil[from] + m_params.delay + m_extraDelay[from] + ExtraDelay();
             m_inFlight.push(InFlight{arrival, m_order++, 1 - from, bytes});
         }
     }

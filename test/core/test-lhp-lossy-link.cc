@@ -198,6 +198,27 @@ TEST(LhpLossTolerantRto, DeepQueueDoesNotStormRetransmissions)
     EXPECT_LT(h.a.GetStats().retransmissions, h.a.GetStats().dataFramesSent);
 }
 
+/// Loses the first two transmissions of side 0's Data frame `hole` and records when each of
+/// its transmissions went out in `sends`.
+void
+LoseTwiceAndRecord(Harness& h, std::uint32_t hole, std::vector<TimePoint>& sends)
+{
+    h.pipe.SetDropFilter(
+        [&h, hole](int from, const LhpFrame& f)
+        {
+            return from == 0 && f.type == LhpFrameType::Data && f.seq == hole &&
+                   h.pipe.DataSends(0, LhpChannel::Reliable, hole) <= 2;
+        });
+    h.pipe.SetTap(
+        [&sends, hole](int from, const LhpFrame& f, TimePoint at)
+        {
+            if (from == 0 && f.type == LhpFrameType::Data && f.seq == hole)
+            {
+                sends.push_back(at);
+            }
+        });
+}
+
 // Regression for the default minRto (20 ms -> 5 ms). A window of 4 stalls on a hole whose
 // fast retransmission is lost too; only the timer can repair it, and on a 1 ms link it
 // must not wait 20 ms.
@@ -209,21 +230,8 @@ TEST(LhpMinRto, StalledWindowRecoversWithinAFewMilliseconds)
     Harness h(Clean(1ms, 100e6), c);
     Warm(h);
     const std::uint32_t hole = c.initialSeq + 20;
-    h.pipe.SetDropFilter(
-        [&](int from, const LhpFrame& f)
-        {
-            return from == 0 && f.type == LhpFrameType::Data && f.seq == hole &&
-                   h.pipe.DataSends(0, LhpChannel::Reliable, hole) <= 2;
-        });
     std::vector<TimePoint> sends;
-    h.pipe.SetTap(
-        [&](int from, const LhpFrame& f, TimePoint at)
-        {
-            if (from == 0 && f.type == LhpFrameType::Data && f.seq == hole)
-            {
-                sends.push_back(at);
-            }
-        });
+    LoseTwiceAndRecord(h, hole, sends);
     for (int i = 0; i < 8; ++i)
     {
         ASSERT_TRUE(h.a.Send(LhpChannel::Reliable, {4}, h.pipe.Now()));
@@ -251,21 +259,8 @@ StalledHoleRepairTime(bool stallProbe, std::uint64_t& probes)
         return Duration{0};
     }
     const std::uint32_t hole = c.initialSeq + 20;
-    h.pipe.SetDropFilter(
-        [&](int from, const LhpFrame& f)
-        {
-            return from == 0 && f.type == LhpFrameType::Data && f.seq == hole &&
-                   h.pipe.DataSends(0, LhpChannel::Reliable, hole) <= 2;
-        });
     std::vector<TimePoint> sends;
-    h.pipe.SetTap(
-        [&](int from, const LhpFrame& f, TimePoint at)
-        {
-            if (from == 0 && f.type == LhpFrameType::Data && f.seq == hole)
-            {
-                sends.push_back(at);
-            }
-        });
+    LoseTwiceAndRecord(h, hole, sends);
     Source ab{MakeIndexedSdus(7, 8, 100, 100)};
     EXPECT_TRUE(h.RunUntil(
         [&]

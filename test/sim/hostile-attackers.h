@@ -11,6 +11,7 @@
 #define RESOA_TEST_HOSTILE_ATTACKERS_H
 
 #include "ns3/resoa-helper.h"
+#include "pattern-push.h"
 
 #include "ns3/applications-module.h"
 #include "ns3/core-module.h"
@@ -68,25 +69,10 @@ class PatternSender
 
     void Push()
     {
-        uint8_t buf[4096];
-        while (m_sent < m_bytes)
+        m_sent = PushPattern(m_socket, kHostileSeed, m_sent, m_bytes);
+        if (m_sent < m_bytes)
         {
-            uint32_t n = std::min<uint64_t>(
-                {sizeof(buf), m_bytes - m_sent, uint64_t(m_socket->GetTxAvailable())});
-            if (n == 0)
-            {
-                return;
-            }
-            for (uint32_t i = 0; i < n; ++i)
-            {
-                buf[i] = resoa::PatternByte(kHostileSeed, m_sent + i);
-            }
-            int r = m_socket->Send(buf, n, 0);
-            if (r <= 0)
-            {
-                return;
-            }
-            m_sent += r;
+            return;
         }
         m_socket->Close();
     }

@@ -7,6 +7,7 @@
  * duplicated or reordered, 20 seeds each. Every byte must arrive once, in order, intact:
  * checked by count and by hash of the pattern stream, in both directions.
  */
+#include "pattern-push.h"
 #include "resoa-scenario.h"
 
 #include "ns3/data-frame-error-model.h"
@@ -80,25 +81,10 @@ class PatternPeer
 
     void Push()
     {
-        uint8_t buf[4096];
-        while (m_sent < m_bytes)
+        m_sent = PushPattern(m_socket, m_seed, m_sent, m_bytes);
+        if (m_sent < m_bytes)
         {
-            uint32_t n = std::min<uint64_t>(
-                {sizeof(buf), m_bytes - m_sent, uint64_t(m_socket->GetTxAvailable())});
-            if (n == 0)
-            {
-                return;
-            }
-            for (uint32_t i = 0; i < n; ++i)
-            {
-                buf[i] = resoa::PatternByte(m_seed, m_sent + i);
-            }
-            int r = m_socket->Send(buf, n, 0);
-            if (r <= 0)
-            {
-                return;
-            }
-            m_sent += r;
+            return;
         }
         if (!m_shutdown)
         {
