@@ -365,6 +365,49 @@ class EpAttacker
     std::map<LhpProtocol::Handle, std::deque<std::vector<uint8_t>>> m_queues;
 };
 
+/// Prints the server's LHP counters that the attacks should move, for the test log.
+inline void
+PrintServerCounters(const HonestOutcome& o)
+{
+    const resoa::LhpEndpointStats& e = o.endpoint;
+    std::printf("server LHP: badFrames %llu, unknownConnection %llu, statelessCloseReplies "
+                "%llu (+%llu not queued), forgedCloses %llu, restartChallenges %llu, "
+                "forgedConnects %llu, restarts %llu, accepted %llu, refusedPerPeerCap %llu, "
+                "refusedGlobalCap %llu, links at end %zu\n",
+                (unsigned long long)e.badFrames,
+                (unsigned long long)e.unknownConnection,
+                (unsigned long long)e.statelessCloseReplies,
+                (unsigned long long)e.statelessRepliesDropped,
+                (unsigned long long)o.links.forgedCloses,
+                (unsigned long long)e.restartChallenges,
+                (unsigned long long)e.forgedConnects,
+                (unsigned long long)e.restarts,
+                (unsigned long long)e.accepted,
+                (unsigned long long)e.refusedPerPeerCap,
+                (unsigned long long)e.refusedGlobalCap,
+                o.linksAtEnd);
+}
+
+/// Runs the scenario to 7 s, long enough for the fake links to die (DeadTimeout 5 s) and be
+/// reaped; then fills the honest side of `out` and every EP attacker's counts, and destroys
+/// the simulation.
+inline void
+RunAndCollect(HonestUpload& upload,
+              Ptr<ResoaServer> server,
+              Ptr<LhpProtocol> serverLhp,
+              const std::vector<std::unique_ptr<EpAttacker>>& eps,
+              HonestOutcome& out)
+{
+    Simulator::Stop(Seconds(7));
+    Simulator::Run();
+    upload.Collect(server, serverLhp);
+    for (const auto& a : eps)
+    {
+        out.attackers.push_back(a->counts);
+    }
+    Simulator::Destroy();
+}
+
 /**
  * Installs one EpAttacker per device; each opens `links` LHP links to the server from
  * `start` on (5 ms apart). The caller keeps `done` alive for the run.

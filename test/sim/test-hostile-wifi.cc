@@ -363,16 +363,7 @@ RunScenario(bool attack)
         eps = LaunchEpAttackers(attackerDevs, apAddr, kPerPeerCap, Seconds(0.55), &epAttackDone);
         ScheduleInjections(inj, serverLhp, out.honestMac, rng);
     }
-    // Long enough for the fake links to die (DeadTimeout 5 s) and be reaped.
-    Simulator::Stop(Seconds(7));
-    Simulator::Run();
-
-    upload.Collect(srv, serverLhp);
-    for (auto& a : eps)
-    {
-        out.attackers.push_back(a->counts);
-    }
-    Simulator::Destroy();
+    RunAndCollect(upload, srv, serverLhp, eps, out);
     return out;
 }
 
@@ -400,21 +391,7 @@ TEST(HostileWifi, AttacksFromStationsAreDroppedAndCountedAndTheHonestUploadKeeps
         EXPECT_GE(i == FOREIGN_MAC ? k.apDropped[i] : k.arrived[i], 0.6 * kPlanned[i])
             << kKindNames[i];
     }
-    std::printf("server LHP: badFrames %llu, unknownConnection %llu, statelessCloseReplies "
-                "%llu (+%llu not queued), forgedCloses %llu, restartChallenges %llu, "
-                "forgedConnects %llu, restarts %llu, accepted %llu, refusedPerPeerCap %llu, "
-                "links at end %zu\n",
-                (unsigned long long)e.badFrames,
-                (unsigned long long)e.unknownConnection,
-                (unsigned long long)e.statelessCloseReplies,
-                (unsigned long long)e.statelessRepliesDropped,
-                (unsigned long long)att.links.forgedCloses,
-                (unsigned long long)e.restartChallenges,
-                (unsigned long long)e.forgedConnects,
-                (unsigned long long)e.restarts,
-                (unsigned long long)e.accepted,
-                (unsigned long long)e.refusedPerPeerCap,
-                att.linksAtEnd);
+    PrintServerCounters(att);
     // 1: garbage, truncated and oversized frames fail decoding, every one that arrived.
     EXPECT_EQ(e.badFrames, uint64_t(k.Arrived({MALFORMED, TRUNCATED, OVERSIZED})));
     // Valid frames for no link are dropped, Closes for no link answered statelessly.
